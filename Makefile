@@ -1,0 +1,47 @@
+# The two commands of the README: `make run` (embedded defaults) and `make test` (whole suite).
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+PG_URL ?= postgres://postgres@127.0.0.1:5432/onevonebro
+REDIS ?= redis://127.0.0.1:6379/0
+PYTEST_WORKERS ?= 2
+
+.PHONY: install run test lint check-services up bench clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+install: $(STAMP)
+
+## Serve on 127.0.0.1:8000 with the embedded defaults (SQLite, in-process jobs and events).
+run: install
+	DEBUG=true $(PY) manage.py migrate --noinput
+	DEBUG=true $(PY) manage.py seed_demo
+	DEBUG=true $(PY) manage.py runserver 127.0.0.1:8000
+
+## The whole test suite plus lint and the migrations check, against PostgreSQL and Redis.
+test: install check-services
+	$(BIN)/ruff check .
+	$(PY) manage.py makemigrations --check --dry-run
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check . || true
+
+check-services:
+	@bash scripts/services.sh check
+
+## web, worker, beat and consumer together (honcho) against the local PostgreSQL and Redis.
+up: install check-services
+	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} REDIS_URL=$${REDIS_URL:-$(REDIS)} \
+	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(REDIS)} SECURE_SSL_REDIRECT=$${SECURE_SSL_REDIRECT:-false} \
+	sh -c '$(PY) manage.py migrate --noinput && $(PY) manage.py collectstatic --noinput -v0 && $(BIN)/honcho start'
+
+clean:
+	rm -rf $(VENV) .local db.sqlite3 media staticfiles

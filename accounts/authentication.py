@@ -1,0 +1,48 @@
+"""Bearer access-token authentication with precise error codes and revocation checks."""
+
+from rest_framework import exceptions
+from rest_framework_simplejwt.authentication import JWTAuthentication as _SimpleJWTAuthentication
+from rest_framework_simplejwt.exceptions import ExpiredTokenError, TokenError
+
+from accounts.tokens import AccessToken
+
+
+class TokenInvalid(exceptions.AuthenticationFailed):
+    error_code = "AUTH_TOKEN_INVALID"
+    default_detail = "Authentication token is invalid."
+
+
+class TokenExpired(exceptions.AuthenticationFailed):
+    error_code = "AUTH_TOKEN_EXPIRED"
+    default_detail = "Authentication token has expired."
+
+
+class JWTAuthentication(_SimpleJWTAuthentication):
+    www_authenticate_realm = "api"
+
+    def get_raw_token(self, header):
+        parts = header.split()
+        if not parts or parts[0] != b"Bearer":
+            return None
+        if len(parts) != 2:
+            raise TokenInvalid("Authorization header must be 'Bearer <token>'.")
+        return parts[1]
+
+    def get_validated_token(self, raw_token):
+        try:
+            return AccessToken(raw_token)
+        except ExpiredTokenError as exc:
+            raise TokenExpired() from exc
+        except TokenError as exc:
+            raise TokenInvalid() from exc
+
+    def get_user(self, validated_token):
+        from accounts.revocation import is_access_token_revoked
+
+        try:
+            user = super().get_user(validated_token)
+        except exceptions.AuthenticationFailed as exc:
+            raise TokenInvalid() from exc
+        if not user.is_active or is_access_token_revoked(user, validated_token):
+            raise TokenInvalid("Authentication token has been revoked.")
+        return user

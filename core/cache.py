@@ -1,0 +1,47 @@
+"""The one cache helper. Keys are ``{service}:{entity}:{id}``. Cached data is derived: a failing
+cache is logged and the caller falls through to the database."""
+
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.core.cache import cache
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+_MISS = object()
+
+
+def cache_key(service: str, entity: str, ident: Any) -> str:
+    return f"{service}:{entity}:{ident}"
+
+
+def get_or_set_json(key: str, producer: Callable[[], Any], timeout: int = 60) -> Any:
+    """The cached JSON value at ``key``, or ``producer()`` stored there (JSON-serialisable)."""
+    try:
+        raw = cache.get(key, _MISS)
+    except Exception:
+        logger.warning("Cache read failed for %s", key, exc_info=True)
+        return producer()
+    if raw is not _MISS:
+        return json.loads(raw)
+    value = producer()
+    try:
+        cache.set(key, json.dumps(value, default=str), timeout)
+    except Exception:
+        logger.warning("Cache write failed for %s", key, exc_info=True)
+    return value
+
+
+def invalidate(*keys: str) -> None:
+    """Delete keys after the current transaction commits (at once outside a transaction)."""
+
+    def _delete():
+        try:
+            cache.delete_many(list(keys))
+        except Exception:
+            logger.warning("Cache invalidation failed for %s", keys, exc_info=True)
+
+    transaction.on_commit(_delete)

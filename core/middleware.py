@@ -1,0 +1,74 @@
+"""Request id, one log line per request, and the error envelope for non-DRF errors under /api/."""
+
+import logging
+import re
+import time
+import uuid
+
+from django.http import Http404
+
+from core.exceptions import error_response
+from core.logging import request_id_var
+
+logger = logging.getLogger("core.requests")
+error_logger = logging.getLogger("core.errors")
+
+_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+
+class RequestIdMiddleware:
+    """Takes ``X-Request-ID`` (or generates one), exposes it to logging, echoes it back,
+    and writes one line per request: method, path, status, duration, user id."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.headers.get("X-Request-ID", "")
+        request_id = incoming if _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request.request_id = request_id
+        token = request_id_var.set(request_id)
+        started = time.perf_counter()
+        try:
+            response = self.get_response(request)
+            response["X-Request-ID"] = request_id
+            duration_ms = (time.perf_counter() - started) * 1000
+            user = getattr(request, "user", None)
+            user_id = str(user.pk) if user is not None and user.is_authenticated else "-"
+            logger.info(
+                "%s %s %s %.1fms user=%s",
+                request.method,
+                request.path,
+                response.status_code,
+                duration_ms,
+                user_id,
+                extra={
+                    "method": request.method,
+                    "path": request.path,
+                    "status": response.status_code,
+                    "duration_ms": round(duration_ms, 1),
+                    "user_id": user_id,
+                },
+            )
+            return response
+        finally:
+            request_id_var.reset(token)
+
+
+class ApiErrorMiddleware:
+    """Under /api/, an exception that escaped the view becomes the envelope (even with DEBUG on,
+    so no traceback page ever reaches a client)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not request.path.startswith("/api/"):
+            return None
+        if isinstance(exception, Http404):
+            return error_response("NOT_FOUND", "Not found.", 404)
+        error_logger.exception("Unhandled exception on %s %s", request.method, request.path)
+        return error_response("INTERNAL_ERROR", "Internal server error.", 500)

@@ -1,0 +1,7 @@
+"""Event infrastructure every app may call: ``from events import publish``."""
+
+
+def publish(event_type: str, data: dict):
+    from events.services import publish as _publish
+
+    return _publish(event_type, data)

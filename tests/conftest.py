@@ -1,0 +1,75 @@
+import pytest
+from django.conf import settings
+from rest_framework.test import APIClient
+
+from tests.factories import UserFactory
+
+
+def _delete_test_keys() -> None:
+    """Remove this run's keys only (never FLUSHDB: other runs may share the Redis)."""
+    from core.redis import get_redis
+
+    client = get_redis()
+    if client is None:
+        return
+    keys = list(client.scan_iter(match=f"{settings.CACHE_KEY_PREFIX}:*", count=1000))
+    if keys:
+        client.delete(*keys)
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache():
+    from django.core.cache import cache
+
+    _delete_test_keys()
+    if not settings.REDIS_URL:
+        cache.clear()
+    yield
+    _delete_test_keys()
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def user(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def make_user(db):
+    return UserFactory
+
+
+def bearer_client(user) -> APIClient:
+    from accounts.tokens import issue_tokens
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {issue_tokens(user)['access']}")
+    return client
+
+
+@pytest.fixture
+def auth_client(user) -> APIClient:
+    """An APIClient sending a real RS256 access token of ``user``."""
+    return bearer_client(user)
+
+
+@pytest.fixture
+def staff_user(db):
+    return UserFactory(is_staff=True, is_superuser=True)
+
+
+def pytest_configure(config):
+    from hypothesis import HealthCheck
+    from hypothesis import settings as hsettings
+
+    hsettings.register_profile(
+        "default",
+        max_examples=100,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+    hsettings.load_profile("default")

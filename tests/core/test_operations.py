@@ -1,0 +1,117 @@
+"""Health and readiness probes, the OpenAPI schema and docs, the embedded default."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+from django.conf import settings
+from django.test import override_settings
+from openapi_spec_validator import validate
+
+pytestmark = pytest.mark.django_db
+
+
+def test_healthz(api_client):
+    response = api_client.get("/healthz")
+    assert response.status_code == 200 and response.json() == {"status": "ok"}
+
+
+def test_readyz_ok_with_database_and_redis(api_client):
+    response = api_client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json()["checks"] == {"database": "ok", "redis": "ok"}
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_readyz_names_redis_when_it_is_down_within_two_seconds(api_client):
+    with override_settings(REDIS_URL=f"redis://127.0.0.1:{_closed_port()}/0"):
+        started = time.monotonic()
+        response = api_client.get("/readyz")
+        elapsed = time.monotonic() - started
+    assert response.status_code == 503
+    body = response.json()
+    assert body["failed"] == ["redis"]
+    assert body["checks"]["database"] == "ok"
+    assert body["checks"]["redis"].startswith("failed")
+    assert elapsed < 2
+
+
+def test_readyz_unroutable_redis_does_not_hang(api_client):
+    # 10.255.255.1 is never answered here; the connect timeout must cut it short.
+    with override_settings(REDIS_URL="redis://10.255.255.1:6379/0"):
+        started = time.monotonic()
+        response = api_client.get("/readyz")
+    assert response.status_code == 503 and time.monotonic() - started < 2
+
+
+def test_schema_is_valid_openapi_3(api_client):
+    response = api_client.get("/api/v1/schema/")
+    assert response.status_code == 200
+    schema = response.json()
+    assert schema["openapi"].startswith("3.")
+    validate(schema)
+    assert "/api/v1/auth/login/" in schema["paths"]
+
+
+def test_docs_page_is_html_served_locally(api_client):
+    response = api_client.get("/api/v1/docs/")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    html = response.content.decode()
+    assert "swagger-ui" in html and "cdn.jsdelivr" not in html
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_embedded_default_starts_and_answers_healthz(tmp_path):
+    """No DATABASE_URL, REDIS_URL or broker: SQLite file, local memory, in-process jobs."""
+    port = _free_port()
+    env = {
+        "PATH": os.environ["PATH"],
+        "DEBUG": "true",
+        "LOCAL_STATE_DIR": str(tmp_path / "local"),
+        "MEDIA_ROOT": str(tmp_path / "media"),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    }
+    root = settings.BASE_DIR
+    manage = [sys.executable, str(root / "manage.py")]
+    migrate = subprocess.run(
+        [*manage, "migrate", "--noinput"], env=env, cwd=root, capture_output=True, text=True
+    )
+    assert migrate.returncode == 0, migrate.stderr
+    server = subprocess.Popen(
+        [*manage, "runserver", f"127.0.0.1:{port}", "--noreload"],
+        env=env,
+        cwd=root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                    assert r.status == 200
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.3)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5) as r:
+            assert r.status == 200
+    finally:
+        server.terminate()
+        server.wait(10)
