@@ -15,6 +15,7 @@ api_v1 = [
     path("battlepass/", include("battlepass.urls")),
     path("", include("ranking.urls")),
     path("", include("events.urls")),
+    path("notifications/", include("notifications.urls")),
     path("schema/", SpectacularJSONAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "battlepass",
     "ranking",
     "events",
+    "notifications",
 ]
 
 MIDDLEWARE = [
