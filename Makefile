@@ -40,8 +40,8 @@ check-services:
 ## web, worker, beat and consumer together (honcho) against the local PostgreSQL and Redis.
 up: install check-services
 	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} REDIS_URL=$${REDIS_URL:-$(REDIS)} \
-	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(REDIS)} SECURE_SSL_REDIRECT=$${SECURE_SSL_REDIRECT:-false} \
-	sh -c '$(PY) manage.py migrate --noinput && $(PY) manage.py collectstatic --noinput -v0 && $(BIN)/honcho start'
+	PATH=$(CURDIR)/$(BIN):$$PATH CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(REDIS)} SECURE_SSL_REDIRECT=$${SECURE_SSL_REDIRECT:-false} \
+	sh -c '$(PY) scripts/ensure_database.py && $(PY) manage.py migrate --noinput && $(PY) manage.py collectstatic --noinput -v0 && $(BIN)/honcho start'
 
 clean:
 	rm -rf $(VENV) .local db.sqlite3 media staticfiles
