@@ -33,7 +33,7 @@ def _run(schema_editor, postgres, sqlite):
     vendor = schema_editor.connection.vendor
     statements = [postgres] if vendor == "postgresql" else sqlite if vendor == "sqlite" else []
     for sql in statements:
-        schema_editor.execute(sql)
+        schema_editor.execute(sql, params=None)  # no %-interpolation (plpgsql uses %)
 
 
 def forwards(apps, schema_editor):
