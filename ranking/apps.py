@@ -3,3 +3,17 @@ from django.apps import AppConfig
 
 class RankingConfig(AppConfig):
     name = "ranking"
+
+    def ready(self):
+        from django.db.models.signals import post_delete
+
+        from accounts.signals import user_deactivated
+        from profiles.signals import profile_changed
+        from ranking import receivers
+        from ranking.models import PlayerRating
+
+        profile_changed.connect(receivers.on_profile_changed, dispatch_uid="ranking.country")
+        user_deactivated.connect(receivers.on_user_deactivated, dispatch_uid="ranking.deactivate")
+        post_delete.connect(
+            receivers.on_rating_deleted, sender=PlayerRating, dispatch_uid="ranking.deleted"
+        )

@@ -1,3 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from ranking import views
+
+urlpatterns = [
+    path("leaderboards/global/", views.GlobalLeaderboardApi.as_view(), name="leaderboard-global"),
+    path(
+        "leaderboards/regional/<str:country>/",
+        views.RegionalLeaderboardApi.as_view(),
+        name="leaderboard-regional",
+    ),
+    path("leaderboards/me/", views.MyRankApi.as_view(), name="leaderboard-me"),
+    path("ratings/<uuid:user_id>/", views.PlayerRatingApi.as_view(), name="rating-detail"),
+    path("stats/<uuid:user_id>/", views.PlayerStatsApi.as_view(), name="player-stats"),
+]

@@ -1,0 +1,18 @@
+"""Cache keys of ranking reads (``{service}:{entity}:{id}``), invalidated on every rating change."""
+
+from core.cache import cache_key
+
+RATING_TTL = 30
+STATS_TTL = 30
+
+
+def rating_key(user_id) -> str:
+    return cache_key("ranking", "rating", user_id)
+
+
+def stats_key(user_id) -> str:
+    return cache_key("ranking", "stats", user_id)
+
+
+def rating_cache_keys(user_id) -> tuple[str, str]:
+    return rating_key(user_id), stats_key(user_id)

@@ -1,0 +1,250 @@
+"""The Redis side of the leaderboards: sorted sets derived from ``PlayerRating``.
+
+Order. A board is ELO descending, ties by user id ascending. ZREVRANGE orders equal scores by
+member *descending* (byte-wise), so the member is the bitwise complement of the user id as 32
+lower-case hex digits: a smaller user id gives a larger member. The score is the ELO itself
+(an integer, exact in a double). Hence ZREVRANK + 1 is exactly the SQL rank.
+
+Keys (all through ``rkey``): ``lb:global``, ``lb:country:<CC>``, ``lb:meta`` (member →
+"revision:country", so a late, older update never overwrites a newer one and a country move
+knows which set to leave) and ``lb:built`` (set once the sets were rebuilt from SQL; without it
+the readers answer from SQL).
+"""
+
+import logging
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from core.redis import get_redis, rkey
+
+logger = logging.getLogger(__name__)
+
+_MASK = (1 << 128) - 1
+TOMBSTONE_REVISION = 2**53  # removal of a deleted rating: no later update may resurrect it
+
+_UPSERT = """
+local cur = redis.call('HGET', KEYS[1], ARGV[2])
+local rev = tonumber(ARGV[4])
+local oldcc = ''
+if cur then
+  local sep = string.find(cur, ':', 1, true)
+  if tonumber(string.sub(cur, 1, sep - 1)) > rev then return 0 end
+  oldcc = string.sub(cur, sep + 1)
+end
+local cc = ARGV[5]
+if oldcc ~= '' and oldcc ~= cc then redis.call('ZREM', ARGV[1] .. oldcc, ARGV[2]) end
+if ARGV[6] == '1' then
+  redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])
+  if cc ~= '' then redis.call('ZADD', ARGV[1] .. cc, ARGV[3], ARGV[2]) end
+else
+  redis.call('ZREM', KEYS[2], ARGV[2])
+  if cc ~= '' then redis.call('ZREM', ARGV[1] .. cc, ARGV[2]) end
+end
+redis.call('HSET', KEYS[1], ARGV[2], ARGV[4] .. ':' .. cc)
+return 1
+"""
+
+# KEYS: board, built marker. ARGV: member, radius.
+# Returns {built, rank (-1 if absent), size, member1, score1, ...}.
+_AROUND = """
+if redis.call('EXISTS', KEYS[2]) == 0 then return {0, -1, 0} end
+local size = redis.call('ZCARD', KEYS[1])
+local rank = redis.call('ZREVRANK', KEYS[1], ARGV[1])
+if not rank then return {1, -1, size} end
+local r = tonumber(ARGV[2])
+local lo = rank - r
+if lo < 0 then lo = 0 end
+local out = {1, rank, size}
+local rows = redis.call('ZREVRANGE', KEYS[1], lo, rank + r, 'WITHSCORES')
+for i = 1, #rows do out[#out + 1] = rows[i] end
+return out
+"""
+
+
+class NotBuilt(Exception):
+    """The sets have not been built from SQL yet (or Redis lost them)."""
+
+
+def encode_member(user_id) -> str:
+    return format(~uuid.UUID(str(user_id)).int & _MASK, "032x")
+
+
+def decode_member(member: str) -> uuid.UUID:
+    return uuid.UUID(int=~int(member, 16) & _MASK)
+
+
+def board_key(country: str | None = None) -> str:
+    return rkey("lb", "country", country) if country else rkey("lb", "global")
+
+
+def _meta_key() -> str:
+    return rkey("lb", "meta")
+
+
+def _built_key() -> str:
+    return rkey("lb", "built")
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    """What the index must hold for one player."""
+
+    user_id: uuid.UUID
+    elo: int
+    revision: int
+    country: str
+    listed: bool
+
+
+def apply(entries: Iterable[IndexEntry]) -> None:
+    """Write entries (after commit); an older revision than the stored one is ignored.
+    Redis errors are logged: the sets are derived and ``rebuild_leaderboards`` restores them."""
+    client = get_redis()
+    if client is None:
+        return
+    try:
+        script = client.register_script(_UPSERT)
+        pipe = client.pipeline(transaction=False)
+        for e in entries:
+            script(
+                keys=[_meta_key(), board_key()],
+                args=[
+                    rkey("lb", "country", ""),
+                    encode_member(e.user_id),
+                    e.elo,
+                    e.revision,
+                    e.country,
+                    "1" if e.listed else "0",
+                ],
+                client=pipe,
+            )
+        pipe.execute()
+    except Exception:
+        logger.warning("Leaderboard update failed; rebuild_leaderboards restores it", exc_info=True)
+
+
+def remove_deleted(user_id) -> None:
+    apply([IndexEntry(uuid.UUID(str(user_id)), 0, TOMBSTONE_REVISION, "", False)])
+
+
+# --- reads (raise redis errors / NotBuilt; the selectors fall back to SQL) ----------------------
+
+
+def client_or_none():
+    return get_redis()
+
+
+def page(client, country: str | None, offset: int, limit: int) -> tuple[int, list[tuple]]:
+    """(board size, [(rank, user_id, elo)]) for ranks offset+1 … offset+limit."""
+    pipe = client.pipeline(transaction=False)
+    pipe.exists(_built_key())
+    pipe.zcard(board_key(country))
+    if limit > 0:
+        pipe.zrevrange(board_key(country), offset, offset + limit - 1, withscores=True)
+    built, size, *rest = pipe.execute()
+    if not built:
+        raise NotBuilt
+    rows = rest[0] if rest else []
+    return size, [
+        (offset + i + 1, decode_member(m), int(score)) for i, (m, score) in enumerate(rows)
+    ]
+
+
+def around(client, country: str | None, user_id, radius: int):
+    """(rank or None, board size, [(rank, user_id, elo)] incl. the player) in one round trip."""
+    script = client.register_script(_AROUND)
+    built, rank, size, *flat = script(
+        keys=[board_key(country), _built_key()], args=[encode_member(user_id), radius]
+    )
+    if not built:
+        raise NotBuilt
+    if rank < 0:
+        return None, size, []
+    first = max(0, rank - radius)
+    rows = [
+        (first + i + 1, decode_member(flat[2 * i]), int(float(flat[2 * i + 1])))
+        for i in range(len(flat) // 2)
+    ]
+    return rank + 1, size, rows
+
+
+def rank_of(client, user_id) -> tuple[int | None, int]:
+    pipe = client.pipeline(transaction=False)
+    pipe.exists(_built_key())
+    pipe.zrevrank(board_key(), encode_member(user_id))
+    pipe.zcard(board_key())
+    built, rank, size = pipe.execute()
+    if not built:
+        raise NotBuilt
+    return (None if rank is None else rank + 1), size
+
+
+# --- rebuild ---------------------------------------------------------------------------------
+
+
+def rebuild(rows: Iterable[tuple], *, progress=None, batch: int = 10_000) -> int:
+    """Recreate every set from ``rows`` of (user_id, elo, revision, country) for listed players
+    into temporary keys, then swap them in at once. Returns the number of players written."""
+    client = get_redis()
+    if client is None:
+        return 0
+    suffix = "rebuild"
+    tmp_global, tmp_meta = rkey("lb", suffix, "global"), rkey("lb", suffix, "meta")
+    countries: set[str] = set()
+    client.delete(tmp_global, tmp_meta)
+    for key in client.scan_iter(match=rkey("lb", suffix, "country", "*"), count=1000):
+        client.delete(key)
+    written = 0
+    pipe = client.pipeline(transaction=False)
+    chunk_global: dict[str, int] = {}
+    chunk_meta: dict[str, str] = {}
+    chunk_country: dict[str, dict[str, int]] = {}
+
+    def flush():
+        if chunk_global:
+            pipe.zadd(tmp_global, chunk_global)
+            pipe.hset(tmp_meta, mapping=chunk_meta)
+            for cc, members in chunk_country.items():
+                pipe.zadd(rkey("lb", suffix, "country", cc), members)
+            pipe.execute()
+        chunk_global.clear()
+        chunk_meta.clear()
+        chunk_country.clear()
+
+    for user_id, elo, revision, country in rows:
+        member = encode_member(user_id)
+        chunk_global[member] = elo
+        chunk_meta[member] = f"{revision}:{country}"
+        if country:
+            countries.add(country)
+            chunk_country.setdefault(country, {})[member] = elo
+        written += 1
+        if progress is not None:
+            progress.update(1)
+        if len(chunk_global) >= batch:
+            flush()
+    flush()
+
+    old_countries = set(client.scan_iter(match=rkey("lb", "country", "*"), count=1000)) - {
+        board_key(cc) for cc in countries
+    }
+    swap = client.pipeline(transaction=True)
+    if written:
+        swap.rename(tmp_global, board_key())
+        swap.rename(tmp_meta, _meta_key())
+    else:
+        swap.delete(board_key(), _meta_key())
+    for cc in countries:
+        swap.rename(rkey("lb", suffix, "country", cc), board_key(cc))
+    if old_countries:
+        swap.delete(*old_countries)
+    swap.set(_built_key(), "1")
+    swap.execute()
+    return written
+
+
+def mark_unbuilt() -> None:
+    client = get_redis()
+    if client is not None:
+        client.delete(_built_key())

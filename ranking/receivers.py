@@ -1,0 +1,16 @@
+"""Signal receivers (connected in RankingConfig.ready): each only calls a service."""
+
+from ranking import services
+
+
+def on_profile_changed(sender, *, user_id, changed_fields, **kwargs):
+    if "country" in set(changed_fields or ()):
+        services.rating_country_sync(user_id=user_id)
+
+
+def on_user_deactivated(sender, *, user_id, **kwargs):
+    services.rating_unlist(user_id=user_id)
+
+
+def on_rating_deleted(sender, *, instance, **kwargs):
+    services.rating_deleted(rating=instance)

@@ -1,0 +1,74 @@
+import socket
+import uuid
+
+import pytest
+from django.test import override_settings
+
+from core.redis import get_redis
+from profiles.models import Profile
+from ranking.models import PlayerRating
+from ranking.services import update_ratings
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def redis_down():
+    """Point the leaderboards' Redis client at a closed port (the machine's Redis keeps
+    running for everyone else); restored afterwards."""
+
+    stopped = []
+
+    def stop():
+        stack.enable()
+        stopped.append(True)
+        get_redis.cache_clear()
+
+    stack = override_settings(REDIS_URL=f"redis://127.0.0.1:{_closed_port()}/0")
+    yield stop
+    if stopped:
+        stack.disable()
+    get_redis.cache_clear()
+
+
+@pytest.fixture
+def play(django_capture_on_commit_callbacks):
+    """Apply a match and run its after-commit work (leaderboard updates) at once."""
+
+    def _play(p1, p2, winner=None, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return update_ratings(
+                match_id=kwargs.pop("match_id", uuid.uuid4()),
+                player1_id=p1.pk,
+                player2_id=p2.pk,
+                winner_id=winner.pk if winner is not None else None,
+                **kwargs,
+            )
+
+    return _play
+
+
+def set_ratings(users_elos: list[tuple]) -> None:
+    """Give users exact ratings (bypassing matches), for board tests."""
+    PlayerRating.objects.all().delete()
+    countries = dict(Profile.objects.values_list("user_id", "country"))
+    PlayerRating.objects.bulk_create(
+        [
+            PlayerRating(
+                user_id=u.pk,
+                current_elo=elo,
+                peak_elo=elo,
+                wins=1,
+                country=countries.get(u.pk, ""),
+            )
+            for u, elo in users_elos
+        ]
+    )
+
+
+def expected_order(users_elos: list[tuple]) -> list[uuid.UUID]:
+    return [u.pk for u, elo in sorted(users_elos, key=lambda p: (-p[1], p[0].pk))]
