@@ -1,0 +1,55 @@
+"""Shop pages and inventories in the cache (keys ``cosmetics:{entity}:{id}``).
+
+Each cached family has a generation key; a page's key includes the generation current when it
+was read. Invalidation deletes the generation after commit, so every older page is orphaned at
+once (it expires by TTL) and a read that raced the write can only store under the old
+generation: the next read is always fresh.
+"""
+
+import hashlib
+import json
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+
+from core.cache import cache_key, get_or_set_json, invalidate
+
+SERVICE = "cosmetics"
+GENERATION_TTL = 24 * 3600
+
+
+def _ttl(name: str, default: int) -> int:
+    return int(getattr(settings, name, default))
+
+
+def _generation(family: str, ident: Any) -> str:
+    return get_or_set_json(
+        cache_key(SERVICE, f"{family}-gen", ident), lambda: uuid.uuid4().hex, GENERATION_TTL
+    )
+
+
+def shop_page(params: dict[str, Any], producer: Callable[[], Any]) -> Any:
+    """A shop page for the (already validated) query ``params``."""
+    digest = hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode()).hexdigest()[
+        :32
+    ]
+    key = cache_key(SERVICE, "shop", f"{_generation('shop', 'all')}.{digest}")
+    return get_or_set_json(key, producer, _ttl("COSMETICS_SHOP_CACHE_SECONDS", 60))
+
+
+def inventory(user_id: Any, producer: Callable[[], Any]) -> Any:
+    """The user's whole inventory, serialised."""
+    key = cache_key(SERVICE, "inventory", f"{user_id}.{_generation('inventory', user_id)}")
+    return get_or_set_json(key, producer, _ttl("COSMETICS_INVENTORY_CACHE_SECONDS", 300))
+
+
+def invalidate_shop() -> None:
+    """After commit: every cached shop page is stale (catalog edit, owned_by_count change)."""
+    invalidate(cache_key(SERVICE, "shop-gen", "all"))
+
+
+def invalidate_inventory(user_id: Any) -> None:
+    """After commit: the user's cached inventory is stale (purchase, grant, equip, unequip)."""
+    invalidate(cache_key(SERVICE, "inventory-gen", user_id))
