@@ -288,3 +288,14 @@ SIMPLE_JWT = {
     "AUTH_HEADER_TYPES": ("Bearer",),
     "AUTH_TOKEN_CLASSES": ("accounts.tokens.AccessToken",),
 }
+
+# --- cosmetics ---
+# Shop pages and inventories are cached (Redis when configured); writes invalidate after commit.
+COSMETICS_SHOP_CACHE_SECONDS = env.int("COSMETICS_SHOP_CACHE_SECONDS", default=60)
+COSMETICS_INVENTORY_CACHE_SECONDS = env.int("COSMETICS_INVENTORY_CACHE_SECONDS", default=300)
+# Idempotency-Key responses are kept this long (never less than 24 h), pruned hourly by beat.
+IDEMPOTENCY_KEY_RETENTION_HOURS = env.int("IDEMPOTENCY_KEY_RETENTION_HOURS", default=48)
+CELERY_BEAT_SCHEDULE["core-prune-idempotency-keys"] = {
+    "task": "core.prune_idempotency_keys",
+    "schedule": 3600.0,
+}
