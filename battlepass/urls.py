@@ -1,3 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from battlepass import views
+
+urlpatterns = [
+    path("season/", views.SeasonActiveApi.as_view(), name="battlepass-season"),
+    path(
+        "seasons/<uuid:season_id>/tiers/",
+        views.SeasonTiersApi.as_view(),
+        name="battlepass-season-tiers",
+    ),
+    path("progress/", views.ProgressApi.as_view(), name="battlepass-progress"),
+    path("claim/", views.ClaimApi.as_view(), name="battlepass-claim"),
+    path("premium/", views.PremiumApi.as_view(), name="battlepass-premium"),
+]

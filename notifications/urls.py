@@ -1,3 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from notifications import views
+
+urlpatterns = [
+    path("", views.NotificationListApi.as_view(), name="notifications-list"),
+    path("unread-count/", views.NotificationUnreadCountApi.as_view(), name="notifications-unread"),
+    path("read/", views.NotificationMarkReadApi.as_view(), name="notifications-read"),
+]

@@ -299,3 +299,15 @@ CELERY_BEAT_SCHEDULE["core-prune-idempotency-keys"] = {
     "task": "core.prune_idempotency_keys",
     "schedule": 3600.0,
 }
+
+# --- notifications -------------------------------------------------------------------------------
+# Read notifications older than this many days are deleted by a daily beat job (unread ones stay).
+NOTIFICATION_RETENTION_DAYS = env.int("NOTIFICATION_RETENTION_DAYS", default=90)
+CELERY_BEAT_SCHEDULE["notifications-prune"] = {
+    "task": "notifications.prune",
+    "schedule": 24 * 3600.0,
+    "options": {"expires": 3600},
+}
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["NotificationKindEnum"] = (
+    "notifications.models.NotificationKind"
+)

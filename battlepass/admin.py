@@ -1,0 +1,190 @@
+"""Admin: seasons with their tiers inline, "activate" and "generate tiers" actions; player
+progress, claims and the XP log read-only."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.template.response import TemplateResponse
+from django.utils.html import format_html
+
+from battlepass import services
+from battlepass.models import BattlePassTier, PlayerSeasonProgress, RewardClaim, Season, XPLog
+from core.errors import ApplicationError
+
+
+class CosmeticSlugInput(forms.TextInput):
+    """A text input offering every cosmetic as "slug — name" (a datalist)."""
+
+    template_name = "battlepass/widgets/cosmetic_slug_input.html"
+
+    def get_context(self, name, value, attrs):
+        from cosmetics.models import Cosmetic
+
+        context = super().get_context(name, value, attrs)
+        context["widget"]["attrs"]["list"] = "battlepass-cosmetic-slugs"
+        context["cosmetics"] = list(Cosmetic.objects.order_by("slug").values_list("slug", "name"))
+        return context
+
+
+class TierInlineForm(forms.ModelForm):
+    class Meta:
+        model = BattlePassTier
+        fields = [
+            "tier",
+            "free_reward_type",
+            "free_reward_value",
+            "premium_reward_type",
+            "premium_reward_value",
+        ]
+        widgets = {
+            "free_reward_value": CosmeticSlugInput(attrs={"size": 18}),
+            "premium_reward_value": CosmeticSlugInput(attrs={"size": 18}),
+        }
+        help_texts = {
+            "free_reward_value": "Cosmetic slug, or the amount of coins / xp.",
+            "premium_reward_value": "Cosmetic slug, or the amount of coins / xp.",
+        }
+
+
+def _reward_label(tier: BattlePassTier, track: str) -> str:
+    reward = tier.reward(track) if tier.pk else None
+    if reward is None:
+        return "—"
+    kind, value, cosmetic = reward
+    if cosmetic is not None:
+        return format_html(
+            "{} <small>({}, {})</small>", cosmetic.name, cosmetic.type, cosmetic.rarity
+        )
+    return f"{value} {kind}"
+
+
+class TierInline(admin.TabularInline):
+    model = BattlePassTier
+    form = TierInlineForm
+    extra = 0
+    ordering = ["tier"]
+    readonly_fields = ["free_reward_shown", "premium_reward_shown"]
+    fields = [
+        "tier",
+        "free_reward_type",
+        "free_reward_value",
+        "free_reward_shown",
+        "premium_reward_type",
+        "premium_reward_value",
+        "premium_reward_shown",
+    ]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("free_reward_cosmetic", "premium_reward_cosmetic")
+        )
+
+    @admin.display(description="free reward")
+    def free_reward_shown(self, obj):
+        return _reward_label(obj, "free")
+
+    @admin.display(description="premium reward")
+    def premium_reward_shown(self, obj):
+        return _reward_label(obj, "premium")
+
+
+class GenerateTiersForm(forms.Form):
+    count = forms.IntegerField(min_value=1, max_value=1000, initial=30, label="Number of tiers")
+    coins = forms.IntegerField(min_value=1, initial=100, label="Coins per tier (free track)")
+
+
+@admin.register(Season)
+class SeasonAdmin(admin.ModelAdmin):
+    list_display = [
+        "season_number",
+        "name",
+        "theme",
+        "start_date",
+        "end_date",
+        "max_tier",
+        "xp_per_tier",
+        "premium_price",
+        "is_active",
+    ]
+    list_filter = ["is_active"]
+    search_fields = ["name", "theme"]
+    readonly_fields = ["id", "is_active", "created_at", "updated_at"]
+    inlines = [TierInline]
+    actions = ["activate_season", "generate_tiers"]
+
+    @admin.action(description="Activate the selected season (deactivates the current one)")
+    def activate_season(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, "Select exactly one season to activate.", messages.ERROR)
+            return None
+        season = queryset.get()
+        try:
+            services.season_activate(season=season)
+        except ApplicationError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            return None
+        self.message_user(request, f"{season} is now the active season.", messages.SUCCESS)
+        return None
+
+    @admin.action(description="Generate tiers with a repeating coin reward")
+    def generate_tiers(self, request, queryset):
+        form = GenerateTiersForm(request.POST if "apply" in request.POST else None)
+        if "apply" in request.POST and form.is_valid():
+            total = 0
+            for season in queryset:
+                try:
+                    total += services.season_generate_tiers(
+                        season=season,
+                        count=form.cleaned_data["count"],
+                        coins=form.cleaned_data["coins"],
+                    )
+                except (ApplicationError, ValidationError) as exc:
+                    self.message_user(request, f"{season}: {exc}", messages.ERROR)
+            self.message_user(request, f"{total} tiers created.", messages.SUCCESS)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Generate tiers",
+            "form": form,
+            "seasons": queryset,
+            "opts": self.model._meta,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "battlepass/admin/generate_tiers.html", context)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PlayerSeasonProgress)
+class PlayerSeasonProgressAdmin(ReadOnlyAdmin):
+    list_display = ["user", "season", "season_xp", "current_tier", "is_premium", "updated_at"]
+    list_filter = ["season", "is_premium"]
+    search_fields = ["user__email", "user__profile__display_name"]
+    list_select_related = ["user", "season"]
+
+
+@admin.register(RewardClaim)
+class RewardClaimAdmin(ReadOnlyAdmin):
+    list_display = ["user", "season", "tier", "track", "reward_type", "granted_type", "created_at"]
+    list_filter = ["season", "track", "reward_type"]
+    search_fields = ["user__email"]
+    list_select_related = ["user", "season"]
+
+
+@admin.register(XPLog)
+class XPLogAdmin(ReadOnlyAdmin):
+    list_display = ["user", "amount", "source", "match_id", "season", "new_tier", "created_at"]
+    list_filter = ["source", "season"]
+    search_fields = ["user__email", "match_id"]
+    list_select_related = ["user", "season"]

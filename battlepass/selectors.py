@@ -1,0 +1,89 @@
+"""Read-side battle pass queries: the active season, a season's tiers, a player's battle pass."""
+
+from dataclasses import dataclass, field
+
+from battlepass.models import BattlePassTier, PlayerSeasonProgress, RewardClaim, Season, Track
+from core.errors import NotFound
+
+
+def season_active_get() -> Season | None:
+    return Season.objects.filter(is_active=True).first()
+
+
+def season_get(*, season_id) -> Season:
+    season = Season.objects.filter(pk=season_id).first()
+    if season is None:
+        raise NotFound("No such season.")
+    return season
+
+
+@dataclass
+class TierView:
+    tier: int
+    free_reward: tuple | None
+    premium_reward: tuple | None
+
+
+def season_tiers(*, season: Season) -> list[TierView]:
+    """Tiers 1..max_tier in order; a tier with no stored row has no rewards."""
+    rows = {
+        row.tier: row
+        for row in BattlePassTier.objects.filter(season=season).select_related(
+            "free_reward_cosmetic", "premium_reward_cosmetic"
+        )
+    }
+    views = []
+    for number in range(1, season.max_tier + 1):
+        row = rows.get(number)
+        views.append(
+            TierView(
+                tier=number,
+                free_reward=row.reward(Track.FREE) if row else None,
+                premium_reward=row.reward(Track.PREMIUM) if row else None,
+            )
+        )
+    return views
+
+
+@dataclass
+class PlayerBattlePass:
+    season: Season
+    current_tier: int
+    season_xp: int
+    xp_to_next_tier: int
+    is_premium: bool
+    claimed_rewards: list[dict] = field(default_factory=list)
+    claimable_rewards: list[dict] = field(default_factory=list)
+
+
+def player_battlepass(*, user, season: Season, progress: PlayerSeasonProgress | None = None):
+    """The player's battle pass in ``season``; a player never touched yet is at tier 0 (no row
+    is written by reading)."""
+    if progress is None:
+        progress = PlayerSeasonProgress.objects.filter(user=user, season=season).first()
+    season_xp = progress.season_xp if progress else 0
+    tier = progress.current_tier if progress else 0
+    is_premium = bool(progress and progress.is_premium)
+    to_next = 0 if tier >= season.max_tier else (tier + 1) * season.xp_per_tier - season_xp
+    claimed = sorted(
+        RewardClaim.objects.filter(user=user, season=season).values_list("tier", "track")
+    )
+    claimed_set = set(claimed)
+    claimable = []
+    if tier:
+        for row in BattlePassTier.objects.filter(season=season, tier__lte=tier).order_by("tier"):
+            for track in Track.values:
+                if row.reward(track) is None or (row.tier, track) in claimed_set:
+                    continue
+                if track == Track.PREMIUM and not is_premium:
+                    continue
+                claimable.append({"tier": row.tier, "track": track})
+    return PlayerBattlePass(
+        season=season,
+        current_tier=tier,
+        season_xp=season_xp,
+        xp_to_next_tier=to_next,
+        is_premium=is_premium,
+        claimed_rewards=[{"tier": t, "track": tr} for t, tr in claimed],
+        claimable_rewards=claimable,
+    )

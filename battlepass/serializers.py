@@ -1,0 +1,108 @@
+"""Request and response shapes of the battle pass API (component names prefixed, unique)."""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from battlepass.models import RewardType, Season, Track
+
+
+def reward_data(reward: tuple | None) -> dict | None:
+    """``{type, value, cosmetic?}`` from ``(type, value, cosmetic)``; amounts are integers."""
+    if reward is None:
+        return None
+    kind, value, cosmetic = reward
+    if kind != RewardType.COSMETIC:
+        return {"type": kind, "value": int(value)}
+    data = {"type": kind, "value": value}
+    if cosmetic is not None:
+        data["cosmetic"] = {
+            "id": str(cosmetic.pk),
+            "slug": cosmetic.slug,
+            "name": cosmetic.name,
+            "type": cosmetic.type,
+            "rarity": cosmetic.rarity,
+            "image_url": getattr(cosmetic, "image_url", "") or "",
+        }
+    return data
+
+
+class BattlePassRewardCosmeticSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    type = serializers.CharField()
+    rarity = serializers.CharField()
+    image_url = serializers.CharField()
+
+
+@extend_schema_field(
+    {
+        "oneOf": [{"type": "string"}, {"type": "integer"}],
+        "description": "The cosmetic's slug, or the amount of coins / xp.",
+    }
+)
+class RewardValueField(serializers.JSONField):
+    pass
+
+
+class BattlePassRewardSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=RewardType.choices)
+    value = RewardValueField()
+    cosmetic = BattlePassRewardCosmeticSerializer(required=False)
+
+
+class BattlePassSeasonSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Season
+        fields = [
+            "id",
+            "season_number",
+            "name",
+            "theme",
+            "start_date",
+            "end_date",
+            "xp_per_tier",
+            "max_tier",
+            "premium_price",
+            "is_active",
+        ]
+
+
+class BattlePassTierSerializer(serializers.Serializer):
+    tier = serializers.IntegerField()
+    free_reward = BattlePassRewardSerializer(allow_null=True)
+    premium_reward = BattlePassRewardSerializer(allow_null=True)
+
+
+def tier_data(view) -> dict:
+    return {
+        "tier": view.tier,
+        "free_reward": reward_data(view.free_reward),
+        "premium_reward": reward_data(view.premium_reward),
+    }
+
+
+class BattlePassTierTrackSerializer(serializers.Serializer):
+    tier = serializers.IntegerField()
+    track = serializers.ChoiceField(choices=Track.choices)
+
+
+class PlayerBattlePassSerializer(serializers.Serializer):
+    season = BattlePassSeasonSerializer()
+    current_tier = serializers.IntegerField()
+    season_xp = serializers.IntegerField()
+    xp_to_next_tier = serializers.IntegerField()
+    is_premium = serializers.BooleanField()
+    claimed_rewards = BattlePassTierTrackSerializer(many=True)
+    claimable_rewards = BattlePassTierTrackSerializer(many=True)
+
+
+class BattlePassClaimRequestSerializer(serializers.Serializer):
+    tier = serializers.IntegerField(min_value=1)
+    track = serializers.ChoiceField(choices=Track.choices, required=False, allow_null=True)
+
+
+class BattlePassClaimResponseSerializer(serializers.Serializer):
+    tier = serializers.IntegerField()
+    granted = BattlePassRewardSerializer(many=True)
+    progress = PlayerBattlePassSerializer()

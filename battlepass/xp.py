@@ -1,0 +1,188 @@
+"""XP: the match formula and ``award_xp``, the one way XP enters the system.
+
+Re-exported by ``battlepass.services``; other apps import it from there.
+"""
+
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+
+import events
+from battlepass.models import BattlePassTier, PlayerSeasonProgress, Season, XPLog, XPSource
+
+MATCH_XP_MIN = 50
+MATCH_XP_MAX = 300
+
+
+def calculate_match_xp(*, won: bool | None, kills: int, streak: int, duration_seconds: int) -> int:
+    """Win 100, loss 50, draw (``won is None``) 75; +5 per kill, +10 per streak,
+    +0.1 per second (floored); clamped to [50, 300]. Negative counts count as zero."""
+    base = 75 if won is None else (100 if won else 50)
+    xp = base + 5 * max(0, kills) + 10 * max(0, streak) + max(0, duration_seconds) // 10
+    return max(MATCH_XP_MIN, min(MATCH_XP_MAX, xp))
+
+
+@dataclass(frozen=True)
+class XPAwardResult:
+    """``awarded`` is False on a replay, which returns the first award's numbers unchanged.
+    With no active season ``season_id`` is None and the tier fields and ``season_xp`` are 0."""
+
+    awarded: bool
+    amount: int
+    season_id: str | None
+    old_tier: int
+    new_tier: int
+    season_xp: int
+    old_level: int
+    new_level: int
+    total_xp: int
+
+    @classmethod
+    def from_log(cls, log: XPLog, *, awarded: bool) -> "XPAwardResult":
+        return cls(
+            awarded=awarded,
+            amount=log.amount,
+            season_id=str(log.season_id) if log.season_id else None,
+            old_tier=log.old_tier,
+            new_tier=log.new_tier,
+            season_xp=log.season_xp,
+            old_level=log.old_level,
+            new_level=log.new_level,
+            total_xp=log.total_xp,
+        )
+
+
+def active_season() -> Season | None:
+    return Season.objects.filter(is_active=True).first()
+
+
+def lock_progress(*, user, season: Season) -> PlayerSeasonProgress:
+    """The (user, season) progress row, created on first touch, locked until the transaction ends."""
+    qs = PlayerSeasonProgress.objects.select_for_update(of=("self",))
+    progress = qs.filter(user=user, season=season).first()
+    if progress is None:
+        try:
+            with transaction.atomic():
+                PlayerSeasonProgress.objects.create(user=user, season=season)
+        except IntegrityError:
+            pass  # created concurrently: the lock below waits for it
+        progress = qs.get(user=user, season=season)
+    return progress
+
+
+def _existing_log(*, user, source, match_id, challenge_id, reference) -> XPLog | None:
+    qs = XPLog.objects.filter(user=user, source=source)
+    if challenge_id is not None:
+        return qs.filter(challenge_id=challenge_id).first()
+    if match_id is not None:
+        return qs.filter(match_id=match_id, challenge_id__isnull=True).first()
+    if reference:
+        return qs.filter(reference=reference).first()
+    return None
+
+
+def _publish_tier_rewards(*, user, season: Season, old_tier: int, new_tier: int) -> None:
+    if new_tier <= old_tier:
+        return
+    tiers = BattlePassTier.objects.filter(
+        season=season, tier__gt=old_tier, tier__lte=new_tier
+    ).order_by("tier")
+    for tier in tiers:
+        reward = tier.reward("free") or tier.reward("premium")
+        if reward is None:
+            continue
+        kind, value, _ = reward
+        events.publish(
+            "battlepass.reward_earned",
+            {
+                "user_id": str(user.pk),
+                "season_id": str(season.pk),
+                "tier_reached": tier.tier,
+                "reward_type": kind,
+                "reward_value": value,
+            },
+        )
+
+
+@transaction.atomic
+def award_xp(
+    *,
+    user,
+    amount: int,
+    source: str,
+    match_id: str | None = None,
+    challenge_id=None,
+    reference: str = "",
+) -> XPAwardResult:
+    """Add ``amount`` XP to the user's season progress (active season) and lifetime total_xp.
+
+    Idempotent per (user, source, match_id), (user, source, challenge_id) or
+    (user, source, reference): the XP log row is inserted first, under its unique constraint,
+    so a replay — sequential or concurrent — is a no-op returning the first result. Locks the
+    progress row, then the profile (``profiles.services.add_xp``). Events are written to the
+    outbox in this transaction: ``battlepass.reward_earned`` for each newly reached tier with a
+    reward, ``player.levelup`` when the level rose. With no active season only the profile gets
+    the XP. Safe inside an outer transaction.
+    """
+    from profiles.services import add_xp
+
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+        raise ValueError("XP amounts are positive integers.")
+    if source not in XPSource.values:
+        raise ValueError(f"Unknown XP source {source!r}.")
+    match_id = str(match_id) if match_id is not None else None
+    reference = reference or ""
+
+    season = active_season()
+    try:
+        with transaction.atomic():
+            log = XPLog.objects.create(
+                user=user,
+                season=season,
+                amount=amount,
+                source=source,
+                match_id=match_id,
+                challenge_id=challenge_id,
+                reference=reference,
+            )
+    except IntegrityError:
+        existing = _existing_log(
+            user=user,
+            source=source,
+            match_id=match_id,
+            challenge_id=challenge_id,
+            reference=reference,
+        )
+        if existing is None:
+            raise
+        return XPAwardResult.from_log(existing, awarded=False)
+
+    if season is not None:
+        progress = lock_progress(user=user, season=season)
+        log.old_tier = progress.current_tier
+        progress.season_xp += amount
+        progress.current_tier = season.tier_for_xp(progress.season_xp)
+        progress.save(update_fields=["season_xp", "current_tier", "updated_at"])
+        log.new_tier, log.season_xp = progress.current_tier, progress.season_xp
+
+    change = add_xp(user, amount)
+    log.old_level, log.new_level, log.total_xp = change.old_level, change.new_level, change.total_xp
+    log.save(
+        update_fields=["old_tier", "new_tier", "season_xp", "old_level", "new_level", "total_xp"]
+    )
+
+    if season is not None:
+        _publish_tier_rewards(
+            user=user, season=season, old_tier=log.old_tier, new_tier=log.new_tier
+        )
+    if change.new_level > change.old_level:
+        events.publish(
+            "player.levelup",
+            {
+                "user_id": str(user.pk),
+                "old_level": change.old_level,
+                "new_level": change.new_level,
+                "total_xp": change.total_xp,
+            },
+        )
+    return XPAwardResult.from_log(log, awarded=True)
