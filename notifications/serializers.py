@@ -26,7 +26,7 @@ class NotificationUnreadCountSerializer(serializers.Serializer):
     unread = serializers.IntegerField(min_value=0)
 
 
-class NotificationMarkReadRequestSerializer(serializers.Serializer):
+class NotificationMarkReadSerializer(serializers.Serializer):
     ids = serializers.ListField(
         child=serializers.UUIDField(),
         required=False,

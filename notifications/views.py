@@ -8,8 +8,8 @@ from core.schema import error_responses
 from notifications import selectors, services
 from notifications.serializers import (
     NotificationListQuerySerializer,
-    NotificationMarkReadRequestSerializer,
     NotificationMarkReadResponseSerializer,
+    NotificationMarkReadSerializer,
     NotificationSerializer,
     NotificationUnreadCountSerializer,
 )
@@ -59,7 +59,7 @@ class NotificationMarkReadApi(APIView):
 
     @extend_schema(
         operation_id="notifications_mark_read",
-        request=NotificationMarkReadRequestSerializer,
+        request=NotificationMarkReadSerializer,
         responses={
             200: NotificationMarkReadResponseSerializer,
             **error_responses(
@@ -76,7 +76,7 @@ class NotificationMarkReadApi(APIView):
         "Only the caller's own notifications; `updated` counts those that were unread.",
     )
     def post(self, request):
-        body = NotificationMarkReadRequestSerializer(data=request.data)
+        body = NotificationMarkReadSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
         updated = services.notifications_mark_read(
