@@ -7,10 +7,12 @@ from drf_spectacular.views import (
 )
 
 from core import views as core_views
+from profiles import urls as profiles_urls
 
 api_v1 = [
     path("auth/", include("accounts.urls")),
     path("profiles/", include("profiles.urls")),
+    path("", include(profiles_urls.upload_urlpatterns)),  # profiles: local media backend upload
     path("", include("cosmetics.urls")),
     path("battlepass/", include("battlepass.urls")),
     path("", include("ranking.urls")),
@@ -26,6 +28,7 @@ urlpatterns = [
     path("readyz", core_views.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
+    path("", include(profiles_urls.media_urlpatterns)),  # profiles: local media backend files
     # Anything else under /api/ is the envelope's 404, with DEBUG on or off.
     re_path(r"^api/", core_views.api_not_found),
 ]

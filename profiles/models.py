@@ -1,3 +1,5 @@
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -52,7 +54,53 @@ class Profile(TimeStampedModel):
         constraints = [
             models.CheckConstraint(condition=Q(total_xp__gte=0), name="profiles_total_xp_gte_0"),
             models.CheckConstraint(condition=Q(level__gte=1), name="profiles_level_gte_1"),
+            models.CheckConstraint(
+                condition=Q(theme__in=["dark", "light"]), name="profiles_theme_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(banner_color__regex=r"^#[0-9A-F]{6}$"),
+                name="profiles_banner_color_hex",
+            ),
         ]
 
     def __str__(self):
         return self.display_name
+
+
+class MediaKind(models.TextChoices):
+    AVATAR = "avatar"
+    BANNER = "banner"
+
+
+class MediaUpload(TimeStampedModel):
+    """One confirmed upload and what became of it. The latest upload of a kind decides the
+    profile's ``{kind}_status``; published files live under ``{kind}s/{user_id}/{version}/``."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="media_uploads"
+    )
+    kind = models.CharField(max_length=10, choices=MediaKind.choices)
+    storage_path = models.CharField(max_length=200, unique=True)
+    status = models.CharField(
+        max_length=10, choices=MediaStatus.choices, default=MediaStatus.PROCESSING
+    )
+    reason = models.CharField(max_length=200, blank=True, default="")
+    version = models.CharField(max_length=40, blank=True, default="")
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["user", "kind", "created_at"], name="profiles_upload_latest_idx")
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["avatar", "banner"]), name="profiles_upload_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["ready", "processing", "failed"]),
+                name="profiles_upload_status_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.storage_path} ({self.status})"

@@ -1,12 +1,19 @@
-"""Write-side profile logic. ``add_xp`` is the one place total_xp and level change together."""
+"""Write-side profile logic. ``profile_update`` is the one place profile fields change (besides
+``add_xp`` for XP/level and the media pipeline in ``profiles.media_services`` for image URLs);
+each change invalidates the cached read and, after commit, sends ``profile_changed``."""
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 from django.db.models import F
 
+from core.cache import cache_key, invalidate
+from profiles.errors import ProfileNotFound, ProfileValidationError
 from profiles.models import Profile
+from profiles.signals import profile_changed
 
 
 def level_for_xp(total_xp: int) -> int:
@@ -23,6 +30,22 @@ class LevelChange:
     @property
     def leveled_up(self) -> bool:
         return self.new_level > self.old_level
+
+
+def profile_cache_key(user_id) -> str:
+    return cache_key("profiles", "profile", user_id)
+
+
+def profile_changed_notify(*, user_id, changed_fields: set[str]) -> None:
+    """Invalidate the cached profile and, after commit, tell listeners what changed."""
+    invalidate(profile_cache_key(user_id))
+    if changed_fields:
+        fields = frozenset(changed_fields)
+        transaction.on_commit(
+            lambda: profile_changed.send(
+                sender=Profile, user_id=user_id, changed_fields=set(fields)
+            )
+        )
 
 
 def profile_create(*, user, display_name: str) -> Profile:
@@ -42,4 +65,47 @@ def add_xp(user, amount: int) -> LevelChange:
     new_level = level_for_xp(profile.total_xp)
     if new_level != old_level:
         Profile.objects.filter(pk=profile.pk).update(level=new_level)
+    invalidate(profile_cache_key(user.pk))
     return LevelChange(old_level=old_level, new_level=new_level, total_xp=profile.total_xp)
+
+
+def _validated(serializer_class, data: Any) -> dict:
+    from profiles.serializers import ProfileUpdateInputSerializer
+
+    if not isinstance(data, Mapping):
+        raise ProfileValidationError(
+            "Expected a JSON object.", details={"non_field_errors": ["Expected a JSON object."]}
+        )
+    serializer = serializer_class(data=data)
+    if not serializer.is_valid():
+        raise ProfileValidationError(details=serializer.errors)
+    values = dict(serializer.validated_data)
+    if serializer_class is ProfileUpdateInputSerializer and "social_links" in values:
+        values["social_links"] = dict(values["social_links"])
+    return values
+
+
+@transaction.atomic
+def profile_update(*, user, data: Mapping[str, Any], section: str = "details") -> Profile:
+    """Validate and apply a change: ``section="details"`` takes any subset of the editable
+    fields (PATCH), ``section="privacy"`` all three privacy flags (PUT). Invalid values raise
+    PROFILE_VALIDATION_ERROR with per-field details and change nothing."""
+    from profiles.serializers import ProfilePrivacyInputSerializer, ProfileUpdateInputSerializer
+
+    serializer_class = (
+        ProfilePrivacyInputSerializer if section == "privacy" else ProfileUpdateInputSerializer
+    )
+    values = _validated(serializer_class, data)
+    profile = Profile.objects.select_for_update().filter(pk=user.pk).first()
+    if profile is None:
+        raise ProfileNotFound()
+    if "social_links" in values:  # a PATCH merges links; an empty value removes one
+        merged = {**(profile.social_links or {}), **values["social_links"]}
+        values["social_links"] = {name: url for name, url in merged.items() if url}
+    changed = {name for name, value in values.items() if getattr(profile, name) != value}
+    if changed:
+        for name in changed:
+            setattr(profile, name, values[name])
+        profile.save(update_fields=[*sorted(changed), "updated_at"])
+    profile_changed_notify(user_id=user.pk, changed_fields=changed)
+    return profile

@@ -311,3 +311,33 @@ CELERY_BEAT_SCHEDULE["notifications-prune"] = {
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["NotificationKindEnum"] = (
     "notifications.models.NotificationKind"
 )
+
+# --- profiles/media ---
+# MEDIA_BACKEND: "local" (embedded default: files under MEDIA_ROOT, signed upload endpoint and
+# file serving by this service) or "gcs" (django-storages on Cloud Storage, V4 signed PUT URLs).
+MEDIA_BACKEND = env.str("MEDIA_BACKEND", default="local")
+if MEDIA_BACKEND not in ("local", "gcs"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("MEDIA_BACKEND must be 'local' or 'gcs'.")
+GCS_BUCKET = env.str("GCS_BUCKET", default="1v1bro-user-media")
+GCS_PROJECT = env.str("GCS_PROJECT", default="") or None
+# Service-account JSON key for API calls and URL signing; unset: application default credentials
+# (signing then goes through the IAM signBlob API with the default service account).
+GCS_CREDENTIALS_FILE = env.str("GCS_CREDENTIALS_FILE", default="")
+# Public base of published media (a CDN in front of the bucket); unset: the bucket's public URL.
+MEDIA_CDN_BASE_URL = env.str("MEDIA_CDN_BASE_URL", default="").rstrip("/")
+# gcp-storage-emulator (or any GCS emulator): API calls go there with anonymous credentials.
+STORAGE_EMULATOR_HOST = env.str("STORAGE_EMULATOR_HOST", default="").rstrip("/")
+if STORAGE_EMULATOR_HOST and "://" not in STORAGE_EMULATOR_HOST:
+    STORAGE_EMULATOR_HOST = f"http://{STORAGE_EMULATOR_HOST}"
+# Absolute URLs handed out on the local backend (upload URLs, published files) start with this.
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+MEDIA_UPLOAD_URL_TTL_SECONDS = env.int("MEDIA_UPLOAD_URL_TTL_SECONDS", default=300)
+MEDIA_AVATAR_MAX_BYTES = env.int("MEDIA_AVATAR_MAX_BYTES", default=5 * 1024 * 1024)
+MEDIA_BANNER_MAX_BYTES = env.int("MEDIA_BANNER_MAX_BYTES", default=10 * 1024 * 1024)
+# Decoded images above this many pixels are refused before decoding (decompression bombs).
+MEDIA_MAX_PIXELS = env.int("MEDIA_MAX_PIXELS", default=40_000_000)
+PROFILE_CACHE_SECONDS = env.int("PROFILE_CACHE_SECONDS", default=300)
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["MediaStatusEnum"] = "profiles.models.MediaStatus"
+

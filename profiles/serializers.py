@@ -1,0 +1,245 @@
+"""Profile field rules (input) and the Profile shapes of API.md (output)."""
+
+import re
+import unicodedata
+
+from django.core.validators import URLValidator
+from django_countries import countries
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from profiles.imaging import ALLOWED_TYPES
+from profiles.models import Profile, Theme
+
+SOCIAL_NETWORKS = ("twitch", "youtube", "twitter")
+PRIVACY_FIELDS = ("is_public", "accept_friend_requests", "allow_messages")
+EDITABLE_FIELDS = (
+    "display_name",
+    "bio",
+    "country",
+    "social_links",
+    "title",
+    "banner_color",
+    "theme",
+)
+_HEX_COLOR = re.compile(r"#[0-9A-Fa-f]{6}")
+_http_url = URLValidator(schemes=["http", "https"])
+
+
+def _no_control_characters(value: str, *, allow_newlines: bool = False) -> str:
+    allowed = {"\n", "\r", "\t"} if allow_newlines else set()
+    if any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in value):
+        raise serializers.ValidationError("Control characters are not allowed.")
+    return value
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """JSON true/false only: "yes", 1 or "false" are errors, not guesses."""
+
+    default_error_messages = {"invalid": "Must be true or false."}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            return data
+        self.fail("invalid")
+
+
+class SocialLinksInputSerializer(serializers.Serializer):
+    twitch = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, allow_null=True
+    )
+    youtube = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, allow_null=True
+    )
+    twitter = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, allow_null=True
+    )
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(SOCIAL_NETWORKS))
+            if unknown:
+                raise serializers.ValidationError(
+                    {key: ["Unknown network; use twitch, youtube or twitter."] for key in unknown}
+                )
+        return super().to_internal_value(data)
+
+    def _url(self, value):
+        if not value:
+            return ""
+        try:
+            _http_url(value)
+        except Exception:  # noqa: BLE001 - Django's ValidationError
+            raise serializers.ValidationError("Enter a valid http(s) URL.")
+        return value
+
+    def validate_twitch(self, value):
+        return self._url(value)
+
+    def validate_youtube(self, value):
+        return self._url(value)
+
+    def validate_twitter(self, value):
+        return self._url(value)
+
+
+class ProfileUpdateInputSerializer(serializers.Serializer):
+    """PATCH profiles/me/: any subset of the editable fields; unknown fields are errors."""
+
+    display_name = serializers.CharField(min_length=3, max_length=50, required=False)
+    bio = serializers.CharField(max_length=200, allow_blank=True, required=False)
+    country = serializers.CharField(max_length=2, allow_blank=True, allow_null=True, required=False)
+    social_links = SocialLinksInputSerializer(required=False)
+    title = serializers.CharField(max_length=50, allow_blank=True, required=False)
+    banner_color = serializers.CharField(max_length=7, required=False)
+    theme = serializers.ChoiceField(choices=Theme.choices, required=False)
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(EDITABLE_FIELDS))
+            if unknown:
+                raise serializers.ValidationError(
+                    {key: ["Unknown or read-only field."] for key in unknown}
+                )
+        return super().to_internal_value(data)
+
+    def validate_display_name(self, value):
+        return _no_control_characters(value)
+
+    def validate_title(self, value):
+        return _no_control_characters(value)
+
+    def validate_bio(self, value):
+        return _no_control_characters(value, allow_newlines=True)
+
+    def validate_country(self, value):
+        if not value:
+            return ""
+        code = value.upper()
+        if code not in countries:
+            raise serializers.ValidationError(f'"{value}" is not an ISO 3166-1 alpha-2 code.')
+        return code
+
+    def validate_banner_color(self, value):
+        if not _HEX_COLOR.fullmatch(value):
+            raise serializers.ValidationError("Use the #RRGGBB form, e.g. #1F2937.")
+        return value.upper()
+
+
+class ProfilePrivacyInputSerializer(serializers.Serializer):
+    """PUT profiles/me/privacy/: all three flags."""
+
+    is_public = StrictBooleanField()
+    accept_friend_requests = StrictBooleanField()
+    allow_messages = StrictBooleanField()
+
+
+class SocialLinksSerializer(serializers.Serializer):
+    twitch = serializers.CharField(allow_null=True)
+    youtube = serializers.CharField(allow_null=True)
+    twitter = serializers.CharField(allow_null=True)
+
+
+class ProfileSerializer(serializers.ModelSerializer):
+    """The full Profile (owner and staff): every field, privacy flags and media status."""
+
+    user_id = serializers.UUIDField(source="user.pk", read_only=True)
+    avatar_url = serializers.SerializerMethodField()
+    avatar_urls = serializers.DictField(child=serializers.URLField())
+    banner_url = serializers.SerializerMethodField()
+    banner_urls = serializers.DictField(child=serializers.URLField())
+    social_links = serializers.SerializerMethodField()
+    country = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Profile
+        fields = [
+            "user_id",
+            "display_name",
+            "bio",
+            "avatar_url",
+            "avatar_urls",
+            "banner_url",
+            "banner_urls",
+            "banner_color",
+            "level",
+            "total_xp",
+            "title",
+            "country",
+            "social_links",
+            "is_public",
+            "accept_friend_requests",
+            "allow_messages",
+            "theme",
+            "avatar_status",
+            "avatar_status_reason",
+            "banner_status",
+            "banner_status_reason",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def get_avatar_url(self, profile) -> str | None:
+        return profile.avatar_url or None
+
+    def get_banner_url(self, profile) -> str | None:
+        return profile.banner_url or None
+
+    def get_country(self, profile) -> str | None:
+        """ISO 3166-1 alpha-2 code, or null when not set."""
+        return profile.country or None
+
+    @staticmethod
+    def _links(profile) -> dict:
+        links = profile.social_links or {}
+        return {name: links.get(name) or None for name in SOCIAL_NETWORKS}
+
+    @extend_schema_field(SocialLinksSerializer)
+    def get_social_links(self, profile):
+        return self._links(profile)
+
+
+PUBLIC_HIDDEN_FIELDS = (
+    *PRIVACY_FIELDS,
+    "avatar_status",
+    "avatar_status_reason",
+    "banner_status",
+    "banner_status_reason",
+)
+
+
+class ProfilePublicSerializer(ProfileSerializer):
+    """What other players see of a public profile: no privacy flags, no upload status."""
+
+    class Meta(ProfileSerializer.Meta):
+        fields = [f for f in ProfileSerializer.Meta.fields if f not in PUBLIC_HIDDEN_FIELDS]
+        read_only_fields = fields
+
+
+def public_view(full: dict) -> dict:
+    return {key: value for key, value in full.items() if key not in PUBLIC_HIDDEN_FIELDS}
+
+
+class UploadUrlRequestSerializer(serializers.Serializer):
+    content_type = serializers.CharField(max_length=100)
+    size_bytes = serializers.IntegerField(min_value=1)
+
+
+class SignedUploadUrlSerializer(serializers.Serializer):
+    upload_url = serializers.URLField()
+    method = serializers.ChoiceField(choices=["PUT"])
+    storage_path = serializers.CharField()
+    expires_at = serializers.DateTimeField()
+    max_size_bytes = serializers.IntegerField()
+    allowed_types = serializers.ListField(
+        child=serializers.ChoiceField(choices=list(ALLOWED_TYPES))
+    )
+
+
+class UploadConfirmRequestSerializer(serializers.Serializer):
+    storage_path = serializers.CharField(max_length=200)
+
+
+class UploadAcceptedSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["processing"])
