@@ -4,6 +4,8 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from notifications.models import Notification, NotificationKind
@@ -200,3 +202,13 @@ def test_unread_count_is_cached_and_fresh_after_marking_read(
     with django_capture_on_commit_callbacks(execute=True):
         auth_client.post(READ, {"all": True}, format="json")
     assert auth_client.get(COUNT).json() == {"unread": 0}
+
+
+def test_list_query_count_does_not_grow_with_the_page(auth_client, user):
+    _inbox(user, 1)
+    with CaptureQueriesContext(connection) as small:
+        auth_client.get(LIST)
+    _inbox(user, 60)
+    with CaptureQueriesContext(connection) as large:
+        auth_client.get(LIST)
+    assert len(large) == len(small)
