@@ -1,12 +1,18 @@
-"""``publish()``: the one way any app emits an event (transactional outbox)."""
+"""``publish()``: the one way any app emits an event (transactional outbox), and the outbox's
+maintenance services (re-queue parked rows, prune published ones)."""
 
+import logging
 import uuid
+from datetime import timedelta
 
-from django.db import transaction
+from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from events.models import OutboxEvent
-from events.schemas import validate_event
+from events.schemas import normalize_event
+
+logger = logging.getLogger(__name__)
 
 
 def build_envelope(event_type: str, data: dict, event_id: uuid.UUID | None = None) -> dict:
@@ -18,19 +24,110 @@ def build_envelope(event_type: str, data: dict, event_id: uuid.UUID | None = Non
     }
 
 
-def publish(event_type: str, data: dict) -> OutboxEvent:
+def publish(event_type: str, data: dict, *, event_id: uuid.UUID | None = None) -> OutboxEvent:
     """Validate ``data`` against the event's schema and write it to the outbox in the caller's
     transaction; after commit a relay publishes it. A rollback leaves no event."""
-    schema = validate_event(event_type, data)
-    envelope = build_envelope(event_type, data)
+    schema, clean = normalize_event(event_type, data)
+    envelope = build_envelope(event_type, clean, event_id)
     with transaction.atomic():
         row = OutboxEvent.objects.create(
-            event_id=envelope["event_id"],
+            event_id=uuid.UUID(envelope["event_id"]),
             event_type=event_type,
             topic=schema.topic,
             envelope=envelope,
         )
+    transaction.on_commit(request_relay)
+    return row
+
+
+def request_relay() -> None:
+    """Queue one relay run. With a broker, a short-lived Redis flag collapses a burst of commits
+    into one queued task (the task clears the flag before it reads the outbox, so nothing
+    committed before the flag was set can be missed); beat sweeps the rest."""
     from events.tasks import relay_outbox
 
-    transaction.on_commit(lambda: relay_outbox.delay())
-    return row
+    if not settings.CELERY_TASK_ALWAYS_EAGER:
+        from core.redis import get_redis, rkey
+
+        client = get_redis()
+        if client is not None:
+            try:
+                if not client.set(rkey("events", "relay-queued"), "1", nx=True, ex=30):
+                    return
+            except Exception:  # Redis down: queue anyway
+                logger.warning("Relay flag unavailable; queueing a relay", exc_info=True)
+    try:
+        relay_outbox.delay()
+    except Exception:  # broker down: beat's sweep publishes the row later
+        logger.warning("Could not queue the outbox relay; the sweep will", exc_info=True)
+
+
+def clear_relay_flag() -> None:
+    from core.redis import get_redis, rkey
+
+    client = get_redis()
+    if client is not None:
+        try:
+            client.delete(rkey("events", "relay-queued"))
+        except Exception:
+            logger.warning("Relay flag unavailable", exc_info=True)
+
+
+@transaction.atomic
+def outbox_requeue(*, event_ids) -> int:
+    """Put parked (or pending) rows back in the queue with a fresh attempt budget."""
+    count = (
+        OutboxEvent.objects.filter(event_id__in=list(event_ids), published_at__isnull=True)
+        .select_for_update()
+        .update(failed_at=None, attempts=0, next_attempt_at=None, last_error="")
+    )
+    if count:
+        transaction.on_commit(request_relay)
+    return count
+
+
+def outbox_prune(*, older_than: timedelta | None = None, batch_size: int = 5000) -> int:
+    """Delete published rows older than the retention period, in batches; returns the count."""
+    if older_than is None:
+        older_than = timedelta(hours=settings.OUTBOX_RETENTION_HOURS)
+    cutoff = timezone.now() - older_than
+    deleted = 0
+    while True:
+        ids = list(
+            OutboxEvent.objects.filter(published_at__lt=cutoff).values_list("event_id", flat=True)[
+                :batch_size
+            ]
+        )
+        if not ids:
+            return deleted
+        deleted += OutboxEvent.objects.filter(event_id__in=ids).delete()[0]
+
+
+@transaction.atomic
+def match_ingest(*, data: dict) -> tuple[uuid.UUID, bool]:
+    """Record a finished match reported by the game server: checked, then written to the outbox
+    as ``match.completed``. Returns (event id, created); a match id seen before returns the
+    event id it was first recorded with and changes nothing."""
+    from core.errors import ValidationFailed
+    from events.matches import match_problems
+    from events.models import IngestedMatch
+    from events.schemas import EventSchemaError
+
+    try:
+        _, clean = normalize_event("match.completed", data)
+    except EventSchemaError as exc:
+        raise ValidationFailed(str(exc))
+    seen = IngestedMatch.objects.filter(match_id=clean["match_id"]).first()
+    if seen is not None:
+        return seen.event_id, False
+    problems = match_problems(clean)
+    if problems:
+        raise ValidationFailed(details=problems)
+    event_id = uuid.uuid4()
+    try:
+        with transaction.atomic():
+            IngestedMatch.objects.create(match_id=clean["match_id"], event_id=event_id)
+    except IntegrityError:  # the same match reported concurrently: theirs won
+        return IngestedMatch.objects.get(match_id=clean["match_id"]).event_id, False
+    publish("match.completed", clean, event_id=event_id)
+    return event_id, True

@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from events.views import MatchIngestApi
+
+urlpatterns = [
+    path("matches/", MatchIngestApi.as_view(), name="matches-ingest"),
+]

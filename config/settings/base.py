@@ -273,6 +273,32 @@ LOGGING = {
 
 # --- Events: inline (embedded default) or pubsub ------------------------------------------------
 EVENT_BACKEND = env.str("EVENT_BACKEND", default="inline")
+# --- events -------------------------------------------------------------------------------------
+GCP_PROJECT = env.str("GCP_PROJECT", default="onevonebro-local")
+# The google-cloud-pubsub client reads PUBSUB_EMULATOR_HOST from the environment itself.
+PUBSUB_EMULATOR_HOST = env.str("PUBSUB_EMULATOR_HOST", default="")
+PUBSUB_TOPIC_PREFIX = env.str("PUBSUB_TOPIC_PREFIX", default="")
+# Our subscription on each topic is "<prefix><topic>.<PUBSUB_SUBSCRIPTION>".
+PUBSUB_SUBSCRIPTION = env.str("PUBSUB_SUBSCRIPTION", default="user-services")
+PUBSUB_ACK_DEADLINE_SECONDS = env.int("PUBSUB_ACK_DEADLINE_SECONDS", default=30)
+PUBSUB_MAX_DELIVERY_ATTEMPTS = env.int("PUBSUB_MAX_DELIVERY_ATTEMPTS", default=5)
+PUBSUB_PUBLISH_TIMEOUT_SECONDS = env.float("PUBSUB_PUBLISH_TIMEOUT_SECONDS", default=10.0)
+OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=200)
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
+OUTBOX_RETRY_BASE_SECONDS = env.float("OUTBOX_RETRY_BASE_SECONDS", default=2.0)
+OUTBOX_RETRY_MAX_SECONDS = env.float("OUTBOX_RETRY_MAX_SECONDS", default=300.0)
+OUTBOX_SWEEP_SECONDS = env.float("OUTBOX_SWEEP_SECONDS", default=5.0)
+OUTBOX_RETENTION_HOURS = env.float("OUTBOX_RETENTION_HOURS", default=72.0)
+CELERY_BEAT_SCHEDULE["events-relay-outbox"] = {
+    "task": "events.relay_outbox",
+    "schedule": OUTBOX_SWEEP_SECONDS,
+    "options": {"expires": OUTBOX_SWEEP_SECONDS},
+}
+CELERY_BEAT_SCHEDULE["events-prune-outbox"] = {
+    "task": "events.prune_outbox",
+    "schedule": 3600.0,
+    "options": {"expires": 600},
+}
 
 SIMPLE_JWT = {
     "ALGORITHM": "RS256",
@@ -289,17 +315,6 @@ SIMPLE_JWT = {
     "AUTH_TOKEN_CLASSES": ("accounts.tokens.AccessToken",),
 }
 
-# --- cosmetics ---
-# Shop pages and inventories are cached (Redis when configured); writes invalidate after commit.
-COSMETICS_SHOP_CACHE_SECONDS = env.int("COSMETICS_SHOP_CACHE_SECONDS", default=60)
-COSMETICS_INVENTORY_CACHE_SECONDS = env.int("COSMETICS_INVENTORY_CACHE_SECONDS", default=300)
-# Idempotency-Key responses are kept this long (never less than 24 h), pruned hourly by beat.
-IDEMPOTENCY_KEY_RETENTION_HOURS = env.int("IDEMPOTENCY_KEY_RETENTION_HOURS", default=48)
-CELERY_BEAT_SCHEDULE["core-prune-idempotency-keys"] = {
-    "task": "core.prune_idempotency_keys",
-    "schedule": 3600.0,
-}
-
 # --- notifications -------------------------------------------------------------------------------
 # Read notifications older than this many days are deleted by a daily beat job (unread ones stay).
 NOTIFICATION_RETENTION_DAYS = env.int("NOTIFICATION_RETENTION_DAYS", default=90)
@@ -311,6 +326,11 @@ CELERY_BEAT_SCHEDULE["notifications-prune"] = {
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["NotificationKindEnum"] = (
     "notifications.models.NotificationKind"
 )
+
+# --- battlepass ---
+# Coins given instead of a battle-pass cosmetic the player already owns, when the item has no coin
+# price (otherwise its coin price is given).
+BATTLEPASS_DUPLICATE_FALLBACK_COINS = env.int("BATTLEPASS_DUPLICATE_FALLBACK_COINS", default=100)
 
 # --- profiles/media ---
 # MEDIA_BACKEND: "local" (embedded default: files under MEDIA_ROOT, signed upload endpoint and
@@ -341,3 +361,40 @@ MEDIA_MAX_PIXELS = env.int("MEDIA_MAX_PIXELS", default=40_000_000)
 PROFILE_CACHE_SECONDS = env.int("PROFILE_CACHE_SECONDS", default=300)
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["MediaStatusEnum"] = "profiles.models.MediaStatus"
 
+# --- cosmetics ---
+# Shop pages and inventories are cached (Redis when configured); writes invalidate after commit.
+COSMETICS_SHOP_CACHE_SECONDS = env.int("COSMETICS_SHOP_CACHE_SECONDS", default=60)
+COSMETICS_INVENTORY_CACHE_SECONDS = env.int("COSMETICS_INVENTORY_CACHE_SECONDS", default=300)
+# Idempotency-Key responses are kept this long (never less than 24 h), pruned hourly by beat.
+IDEMPOTENCY_KEY_RETENTION_HOURS = env.int("IDEMPOTENCY_KEY_RETENTION_HOURS", default=48)
+CELERY_BEAT_SCHEDULE["core-prune-idempotency-keys"] = {
+    "task": "core.prune_idempotency_keys",
+    "schedule": 3600.0,
+}
+
+# --- accounts ------------------------------------------------------------------------------------
+# Auth rate limits, "<attempts>/<seconds>", shared by every web process (Redis when configured).
+AUTH_RATE_LIMITS = {
+    # every login attempt per client IP; and failed ones (wrong password or 2FA code) per account
+    "login_ip": env.str("AUTH_RATE_LOGIN_IP", default="5/60"),
+    "login_account": env.str("AUTH_RATE_LOGIN_ACCOUNT", default="10/900"),
+    # 2fa/verify and 2fa/disable: every call per IP, wrong codes per account
+    "two_factor_ip": env.str("AUTH_RATE_2FA_IP", default="5/60"),
+    "two_factor_account": env.str("AUTH_RATE_2FA_ACCOUNT", default="10/900"),
+    # password-reset requests per IP and per address asked for
+    "password_reset_ip": env.str("AUTH_RATE_PASSWORD_RESET_IP", default="5/60"),
+    "password_reset_email": env.str("AUTH_RATE_PASSWORD_RESET_EMAIL", default="5/900"),
+}
+# Password-reset tokens expire after this many seconds (Django's setting); PASSWORD_RESET_URL, if
+# set, is a link with "{token}" put in the mail, e.g. https://play.1v1bro.gg/reset?token={token}.
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT_SECONDS", default=3600)
+PASSWORD_RESET_URL = env.str("PASSWORD_RESET_URL", default="")
+# django-otp: issuer shown in authenticator apps; per-device back-off after wrong codes (1, 2, 4 s…).
+OTP_TOTP_ISSUER = "1v1bro"
+OTP_TOTP_THROTTLE_FACTOR = env.int("OTP_TOTP_THROTTLE_FACTOR", default=1)
+OTP_STATIC_THROTTLE_FACTOR = env.int("OTP_STATIC_THROTTLE_FACTOR", default=1)
+CELERY_BEAT_SCHEDULE["accounts-prune-tokens"] = {
+    "task": "accounts.tokens_prune",
+    "schedule": 6 * 3600.0,
+    "options": {"expires": 3600},
+}

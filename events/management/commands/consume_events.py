@@ -1,23 +1,86 @@
-"""The Procfile's consumer process."""
+"""The Procfile's consumer process: ``manage.py consume_events``."""
 
+import logging
 import signal
 import threading
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from events.registry import handled_event_types
+from events.schemas import EVENT_SCHEMAS
+
+logger = logging.getLogger("events.consumer")
 
 
 class Command(BaseCommand):
     help = (
-        "Consume events from the Pub/Sub subscription. With EVENT_BACKEND=inline (the embedded "
-        "default) events are dispatched in-process after commit, so there is nothing to pull and "
-        "this process idles until SIGTERM/SIGINT. The Pub/Sub consumer arrives with the events "
-        "issue."
+        "Consume events from Google Pub/Sub (EVENT_BACKEND=pubsub): routes each message by "
+        "event_type to the registered handlers, acks after their transaction commits, nacks on "
+        "failure, dead-letters malformed messages. SIGTERM/SIGINT finish in-flight messages and "
+        "exit 0. With EVENT_BACKEND=inline events are dispatched in-process after commit, so "
+        "there is nothing to pull and the process idles."
     )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--subscription",
+            action="append",
+            dest="subscriptions",
+            metavar="NAME",
+            help="Subscription id or path (repeatable). Default: ours on every topic that has "
+            "registered handlers.",
+        )
+        parser.add_argument(
+            "--max-messages",
+            type=int,
+            default=200,
+            help="Flow control: at most N messages in flight per subscription (default 200).",
+        )
+        parser.add_argument(
+            "--workers", type=int, default=8, help="Handler threads per subscription (default 8)."
+        )
+        parser.add_argument(
+            "--log-interval", type=float, default=30.0, help="Seconds between count log lines."
+        )
 
     def handle(self, *args, **options):
         stop = threading.Event()
+        consumer = None
+
+        def on_signal(signum, _frame):
+            logger.info("consume_events: signal %s, finishing in-flight messages", signum)
+            stop.set()
+            if consumer is not None:
+                consumer.stop()
+
         for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, lambda *_: stop.set())
-        self.stdout.write("consume_events: inline event backend, nothing to pull; idling.")
-        stop.wait()
-        self.stdout.write("consume_events: stopped.")
+            signal.signal(sig, on_signal)
+
+        if settings.EVENT_BACKEND != "pubsub":
+            self.stdout.write("consume_events: inline event backend, nothing to pull; idling.")
+            stop.wait()
+            self.stdout.write("consume_events: stopped.")
+            return
+
+        from events import pubsub
+        from events.consumer import Consumer
+
+        names = options["subscriptions"] or [
+            pubsub.subscription_id(EVENT_SCHEMAS[t].topic) for t in handled_event_types()
+        ]
+        if not names:
+            raise CommandError("No handlers are registered and no --subscription was given.")
+        if options["max_messages"] < 1 or options["workers"] < 1:
+            raise CommandError("--max-messages and --workers must be at least 1.")
+        consumer = Consumer(
+            names,
+            max_messages=options["max_messages"],
+            workers=options["workers"],
+            log_interval=options["log_interval"],
+        )
+        if stop.is_set():
+            return
+        status = consumer.run()
+        if status:
+            raise CommandError("A subscription stream failed (run `manage.py setup_pubsub`?).")
