@@ -5,6 +5,8 @@ import base64
 import hashlib
 import json
 import logging
+import os
+import secrets
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -26,7 +28,7 @@ class PublicKey:
 @dataclass(frozen=True)
 class KeyRing:
     kid: str
-    private_pem: str
+    private_key: rsa.RSAPrivateKey
     public_keys: dict[str, PublicKey]  # kid -> key; the current one first
 
 
@@ -57,23 +59,31 @@ def _pem_text(value: str) -> str:
 
 
 def _generated_private_pem(key_dir: Path) -> str:
+    """The local key pair of the embedded default, created once. Several processes may start at
+    the same time: each writes its own temporary file and only the first ``link`` wins, so they
+    all end up signing with the same key."""
     path = key_dir / "private.pem"
     if not path.exists():
-        key_dir.mkdir(parents=True, exist_ok=True)
+        key_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         pem = private.private_bytes(
             serialization.Encoding.PEM,
             serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
         )
-        tmp = path.with_suffix(".tmp")
+        tmp = key_dir / f".private-{os.getpid()}-{secrets.token_hex(4)}.tmp"
         tmp.write_bytes(pem)
         tmp.chmod(0o600)
-        tmp.replace(path)
-        logger.warning(
-            "JWT_PRIVATE_KEY is not set: generated an RS256 key pair in %s (development only).",
-            key_dir,
-        )
+        try:
+            os.link(tmp, path)
+            logger.warning(
+                "JWT_PRIVATE_KEY is not set: generated an RS256 key pair in %s (development only).",
+                key_dir,
+            )
+        except FileExistsError:
+            pass  # another process generated it first: use theirs
+        finally:
+            tmp.unlink()
     return path.read_text()
 
 
@@ -108,7 +118,7 @@ def keyring() -> KeyRing:
     for value in settings.JWT_PREVIOUS_PUBLIC_KEYS:
         previous = _public_key(_pem_text(value))
         public_keys.setdefault(previous.kid, previous)
-    return KeyRing(kid=current.kid, private_pem=private_pem, public_keys=public_keys)
+    return KeyRing(kid=current.kid, private_key=private, public_keys=public_keys)
 
 
 def jwks() -> dict:

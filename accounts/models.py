@@ -43,8 +43,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
-    # Access tokens issued before this instant are refused (logout-all, password change/reset).
+    # Tokens (access and refresh) issued before this instant are refused: logout-all, password
+    # change/reset and deactivation set it.
     tokens_valid_after = models.DateTimeField(null=True, blank=True)
+    # Set when a logout could not be written to Redis: until then this user's access tokens are
+    # checked against the database copy of the denylist too (see accounts.revocation).
+    denylist_in_db_until = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = UserManager()
 
@@ -64,3 +68,17 @@ class User(AbstractBaseUser, PermissionsMixin):
     def clean(self):
         super().clean()
         self.email = normalize_email(self.email)
+
+
+class AccessTokenDenial(models.Model):
+    """A logged-out access token (its ``jti``), refused until it would have expired anyway.
+
+    The durable copy of the denylist: Redis holds the same entries when configured (checked on
+    every request); this table is read when Redis is not configured or does not answer."""
+
+    jti = models.CharField(max_length=64, primary_key=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self):
+        return self.jti

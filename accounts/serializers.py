@@ -44,3 +44,49 @@ class TokenPairSerializer(serializers.Serializer):
 
 class AuthResponseSerializer(TokenPairSerializer):
     user = UserSerializer()
+
+
+class LogoutRequestSerializer(serializers.Serializer):
+    refresh = serializers.CharField()
+
+
+class PasswordChangeRequestSerializer(serializers.Serializer):
+    old_password = serializers.CharField(max_length=128, trim_whitespace=False)
+    new_password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+
+class PasswordResetRequestSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+
+
+class PasswordResetConfirmRequestSerializer(serializers.Serializer):
+    token = serializers.CharField(max_length=300)
+    new_password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+
+class EmptySerializer(serializers.Serializer):
+    """``{}``."""
+
+
+class TwoFactorSetupSerializer(serializers.Serializer):
+    secret = serializers.CharField(help_text="Base32 TOTP secret (shown only until verified).")
+    otpauth_url = serializers.CharField(help_text="otpauth://totp/1v1bro:<email>?secret=…")
+    qr_code = serializers.CharField(help_text="data:image/svg+xml;base64,… QR code of otpauth_url")
+
+
+class TwoFactorCodeRequestSerializer(serializers.Serializer):
+    code = serializers.CharField(
+        max_length=32, help_text="6-digit TOTP code (or, for disable, a recovery code)."
+    )
+
+
+class TwoFactorVerifyResponseSerializer(serializers.Serializer):
+    two_factor_enabled = serializers.BooleanField()
+    recovery_codes = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Ten single-use codes accepted in place of a TOTP code; shown only once.",
+    )
+
+
+class TwoFactorStatusSerializer(serializers.Serializer):
+    two_factor_enabled = serializers.BooleanField()

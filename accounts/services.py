@@ -1,26 +1,29 @@
-"""Write-side account logic: registration, credential checks, token issue and rotation."""
+"""Write-side account logic: registration, login (rate limits, 2FA), token rotation, logout,
+password change, deactivation. Password reset lives in ``password_reset``, 2FA devices in
+``two_factor``."""
 
 from django.contrib.auth import authenticate
+from django.contrib.auth.models import update_last_login
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
+from rest_framework_simplejwt.exceptions import ExpiredTokenError, TokenError
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
+from accounts import ratelimit, revocation, two_factor
+from accounts.errors import (
+    EmailTaken,
+    InvalidCredentials,
+    TokenBodyExpired,
+    TokenRefused,
+    TwoFactorInvalid,
+    TwoFactorRequired,
+)
 from accounts.models import User, normalize_email
-from accounts.tokens import issue_tokens
-from core.errors import ApplicationError, ValidationFailed
+from accounts.signals import user_deactivated
+from accounts.tokens import issue_tokens, refresh_payload
+from core.errors import ValidationFailed
 from profiles.services import profile_create
-
-
-class EmailTaken(ApplicationError):
-    code = "AUTH_EMAIL_TAKEN"
-    status = 409
-    message = "An account with this email already exists."
-
-
-class InvalidCredentials(ApplicationError):
-    code = "AUTH_INVALID_CREDENTIALS"
-    status = 401
-    message = "Invalid email or password."
 
 
 def password_check(*, password: str, user: User | None = None, field: str = "password") -> None:
@@ -36,9 +39,9 @@ def password_check(*, password: str, user: User | None = None, field: str = "pas
 def user_register(*, email: str, password: str, display_name: str) -> User:
     """Create the user and their profile in one transaction; the database guards email case."""
     email = normalize_email(email)
+    password_check(password=password, user=User(email=email))
     if User.objects.filter(email__iexact=email).exists():
         raise EmailTaken()
-    password_check(password=password, user=User(email=email))
     try:
         with transaction.atomic():
             user = User.objects.create_user(email=email, password=password)
@@ -48,34 +51,107 @@ def user_register(*, email: str, password: str, display_name: str) -> User:
     return user
 
 
-def credentials_check(*, email: str, password: str, request=None) -> User:
-    user = authenticate(request, email=normalize_email(email), password=password)
-    if user is None:
-        raise InvalidCredentials()
-    return user
-
-
 def user_login_tokens(*, user: User) -> dict[str, str]:
-    from django.contrib.auth.models import update_last_login
-
     update_last_login(None, user)
     return issue_tokens(user)
 
 
-def refresh_rotate(*, refresh) -> dict[str, str]:
-    """Blacklist the presented refresh token and issue a new pair for its (active) user."""
-    from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+def user_login(
+    *, email: str, password: str, totp_code: str = "", client_ip: str, request=None
+) -> tuple[User, dict[str, str]]:
+    """Check the limits, the password and (when on) the second factor; then issue tokens.
 
-    from accounts.authentication import TokenInvalid
-
-    user = User.objects.filter(pk=refresh.get("user_id"), is_active=True).first()
+    Every attempt counts against the client IP. Against the account, an attempt reserves one
+    "failure" before the password is checked (atomic: parallel guesses cannot exceed the limit)
+    and gives it back when it turns out not to be one. Not atomic as a whole on purpose: the
+    counters and django-otp's failure records must survive the error response."""
+    ratelimit.hit("login-ip", client_ip, ratelimit.rate("login_ip"))
+    account = ratelimit.account_ident(email)
+    ratelimit.hit("login-account", account, ratelimit.rate("login_account"))
+    # ModelBackend hashes the password even for an unknown email (no timing difference).
+    user = authenticate(request, email=normalize_email(email), password=password)
     if user is None:
-        raise TokenInvalid("Refresh token is invalid, expired or already used.")
-    with transaction.atomic():
-        outstanding = (
-            OutstandingToken.objects.select_for_update().filter(jti=refresh["jti"]).first()
-        )
-        if outstanding is None or BlacklistedToken.objects.filter(token=outstanding).exists():
-            raise TokenInvalid("Refresh token is invalid, expired or already used.")
-        BlacklistedToken.objects.create(token=outstanding)
+        raise InvalidCredentials()
+    if two_factor.two_factor_enabled(user):
+        if not totp_code:
+            ratelimit.release("login-account", account)
+            raise TwoFactorRequired()
+        if not two_factor.code_verify(user=user, code=totp_code):
+            raise TwoFactorInvalid()
+    ratelimit.release("login-account", account)
+    return user, user_login_tokens(user=user)
+
+
+def _refresh_claims(raw: str, *, allow_expired: bool = False) -> dict:
+    try:
+        return refresh_payload(raw, allow_expired=allow_expired)
+    except ExpiredTokenError as exc:
+        raise TokenBodyExpired() from exc
+    except TokenError as exc:
+        raise TokenRefused() from exc
+
+
+@transaction.atomic
+def refresh_rotate(*, raw_refresh: str) -> dict[str, str]:
+    """Blacklist the presented refresh token and issue a new pair for its (active) user.
+
+    The outstanding-token row is locked, so of two parallel uses of one token only one wins."""
+    claims = _refresh_claims(raw_refresh)
+    outstanding = (
+        OutstandingToken.objects.select_for_update(of=("self",))
+        .filter(jti=claims["jti"])
+        .order_by()
+        .first()
+    )
+    if outstanding is None or BlacklistedToken.objects.filter(token=outstanding).exists():
+        raise TokenRefused()
+    user = User.objects.filter(pk=claims["user_id"], is_active=True).first()
+    if user is None or revocation.issued_before_cutoff(user, claims):
+        raise TokenRefused()
+    BlacklistedToken.objects.create(token=outstanding)
     return issue_tokens(user)
+
+
+@transaction.atomic
+def user_logout(*, user: User, access_token, raw_refresh: str) -> None:
+    """The given refresh token (it must be the caller's; an expired or already revoked one is
+    accepted, it is dead anyway) and the access token of this call stop working at once."""
+    claims = _refresh_claims(raw_refresh, allow_expired=True)
+    if str(claims["user_id"]) != str(user.pk):
+        raise TokenRefused("The refresh token does not belong to this user.")
+    revocation.blacklist_refresh_jti(str(claims["jti"]))
+    revocation.deny_access_token(user=user, token=access_token)
+
+
+def user_logout_all(*, user: User) -> None:
+    revocation.revoke_all_sessions(user=user)
+
+
+def password_change(*, user: User, old_password: str, new_password: str) -> None:
+    """Check the current password (wrong guesses count against the account like logins do),
+    validate and set the new one, and revoke every session."""
+    account = ratelimit.account_ident(user.email)
+    ratelimit.hit("login-account", account, ratelimit.rate("login_account"))
+    if not user.check_password(old_password):
+        raise ValidationFailed(
+            "The current password is wrong.",
+            details={"old_password": ["The current password is wrong."]},
+        )
+    ratelimit.release("login-account", account)
+    password_check(password=new_password, user=user, field="new_password")
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        locked.set_password(new_password)
+        locked.save(update_fields=["password"])
+        revocation.revoke_all_sessions(user=locked)
+
+
+@transaction.atomic
+def user_deactivate(*, user: User) -> None:
+    """The user can no longer sign in and every token of theirs stops working at once;
+    ``user_deactivated`` goes out after commit."""
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    user.is_active = False
+    revocation.revoke_all_sessions(user=user)
+    user_id = user.pk
+    transaction.on_commit(lambda: user_deactivated.send(sender=User, user_id=user_id))

@@ -1,13 +1,29 @@
 """simplejwt tokens signed with RS256 only, carrying a ``kid`` header, verified by key id."""
 
 import jwt
+from jwt.utils import base64url_decode, base64url_encode
 from rest_framework_simplejwt import tokens
 from rest_framework_simplejwt.backends import TokenBackend
-from rest_framework_simplejwt.exceptions import TokenBackendError, TokenBackendExpiredToken
+from rest_framework_simplejwt.exceptions import (
+    ExpiredTokenError,
+    TokenBackendError,
+    TokenBackendExpiredToken,
+    TokenError,
+)
 
 from accounts.keys import keyring
 
 ALGORITHM = "RS256"
+
+
+def _require_canonical(token) -> None:
+    """Three base64url segments in their one canonical spelling. Base64 leaves a few low bits of
+    the last character unused, so without this check some altered strings would decode to the
+    same bytes and still verify: a token is accepted only exactly as it was issued."""
+    raw = token.encode() if isinstance(token, str) else bytes(token)
+    parts = raw.split(b".")
+    if len(parts) != 3 or any(base64url_encode(base64url_decode(p)) != p for p in parts):
+        raise TokenBackendError("Token is not a canonical JWS compact serialisation")
 
 
 class KeyRingTokenBackend(TokenBackend):
@@ -19,10 +35,11 @@ class KeyRingTokenBackend(TokenBackend):
 
     def encode(self, payload: dict) -> str:
         ring = keyring()
-        return jwt.encode(payload, ring.private_pem, algorithm=ALGORITHM, headers={"kid": ring.kid})
+        return jwt.encode(payload, ring.private_key, algorithm=ALGORITHM, headers={"kid": ring.kid})
 
-    def decode(self, token, verify: bool = True) -> dict:
+    def decode(self, token, verify: bool = True, *, verify_exp: bool = True) -> dict:
         try:
+            _require_canonical(token)
             header = jwt.get_unverified_header(token)
             if header.get("alg") != ALGORITHM:
                 raise TokenBackendError("Invalid algorithm specified")
@@ -34,7 +51,11 @@ class KeyRingTokenBackend(TokenBackend):
                 token,
                 public.key,
                 algorithms=[ALGORITHM],
-                options={"verify_signature": verify, "require": ["exp", "iat", "jti"]},
+                options={
+                    "verify_signature": verify,
+                    "verify_exp": verify and verify_exp,
+                    "require": ["exp", "iat", "jti"],
+                },
             )
         except jwt.ExpiredSignatureError as exc:
             raise TokenBackendExpiredToken("Token is expired") from exc
@@ -49,6 +70,13 @@ class _KeyRingMixin:
     def get_token_backend(self):
         return _backend
 
+    def set_iat(self, claim: str = "iat", at_time=None) -> None:
+        """``iat`` to the microsecond (a JSON number, as RFC 7519 allows): revocation compares it
+        with the user's ``tokens_valid_after``, and whole seconds cannot tell a token issued just
+        before a logout-all from one issued just after it."""
+        at_time = at_time or self.current_time
+        self.payload[claim] = round(at_time.timestamp(), 6)
+
 
 class AccessToken(_KeyRingMixin, tokens.AccessToken):
     pass
@@ -62,6 +90,20 @@ class RefreshToken(_KeyRingMixin, tokens.RefreshToken):
         token = super().for_user(user)
         token["email"] = user.email
         return token
+
+
+def refresh_payload(raw: str, *, allow_expired: bool = False) -> dict:
+    """The claims of a refresh token whose signature and type check out (expiry optional, for
+    logout: an expired token is harmless to revoke). Raises ``TokenError`` otherwise."""
+    try:
+        payload = _backend.decode(raw, verify_exp=not allow_expired)
+    except TokenBackendExpiredToken as exc:
+        raise ExpiredTokenError("Token is expired") from exc
+    except TokenBackendError as exc:
+        raise TokenError("Token is invalid") from exc
+    if payload.get("token_type") != RefreshToken.token_type or "user_id" not in payload:
+        raise TokenError("Token has wrong type")
+    return payload
 
 
 def issue_tokens(user) -> dict[str, str]:

@@ -1,27 +1,43 @@
-from drf_spectacular.utils import extend_schema, inline_serializer
+"""Auth endpoints of API.md: register, login, refresh, logout(-all), me, password, JWKS.
+2FA endpoints are in ``views_two_factor``."""
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework_simplejwt.exceptions import TokenError
 
-from accounts import services
-from accounts.authentication import TokenInvalid
+from accounts import password_reset, services
 from accounts.keys import jwks
+from accounts.ratelimit import client_ip
 from accounts.serializers import (
     AuthResponseSerializer,
+    EmptySerializer,
     LoginRequestSerializer,
+    LogoutRequestSerializer,
+    PasswordChangeRequestSerializer,
+    PasswordResetConfirmRequestSerializer,
+    PasswordResetRequestSerializer,
     RefreshRequestSerializer,
     RegisterRequestSerializer,
     TokenPairSerializer,
     UserSerializer,
 )
-from accounts.tokens import RefreshToken
 from core.schema import error_responses
+
+TAGS = ["auth"]
+_E401_TOKEN = "AUTH_TOKEN_INVALID (missing, bad, revoked) or AUTH_TOKEN_EXPIRED"
+_E429 = "AUTH_RATE_LIMITED, with Retry-After"
 
 
 def _auth_body(user, tokens: dict) -> dict:
     return {**tokens, "user": UserSerializer(user).data}
+
+
+def _valid(serializer_class, request) -> dict:
+    body = serializer_class(data=request.data)
+    body.is_valid(raise_exception=True)
+    return body.validated_data
 
 
 class RegisterApi(APIView):
@@ -30,13 +46,22 @@ class RegisterApi(APIView):
     @extend_schema(
         operation_id="auth_register",
         request=RegisterRequestSerializer,
-        responses={201: AuthResponseSerializer, **error_responses(400, 409, 429)},
-        tags=["auth"],
+        responses={
+            201: AuthResponseSerializer,
+            **error_responses(
+                400,
+                409,
+                429,
+                e400="VALIDATION_ERROR: bad fields, or a password Django's validators refuse "
+                "(details.password lists why)",
+                e409="AUTH_EMAIL_TAKEN: the email is registered already (any letter case)",
+                e429="RATE_LIMITED (default anonymous throttle)",
+            ),
+        },
+        tags=TAGS,
     )
     def post(self, request):
-        body = RegisterRequestSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        user = services.user_register(**body.validated_data)
+        user = services.user_register(**_valid(RegisterRequestSerializer, request))
         tokens = services.user_login_tokens(user=user)
         return Response(_auth_body(user, tokens), status=status.HTTP_201_CREATED)
 
@@ -47,17 +72,32 @@ class LoginApi(APIView):
     @extend_schema(
         operation_id="auth_login",
         request=LoginRequestSerializer,
-        responses={200: AuthResponseSerializer, **error_responses(400, 401, 403, 429)},
-        tags=["auth"],
+        responses={
+            200: AuthResponseSerializer,
+            **error_responses(
+                400,
+                401,
+                403,
+                429,
+                e401="AUTH_INVALID_CREDENTIALS: wrong email or password (one answer for both)",
+                e403="AUTH_2FA_REQUIRED: the account has 2FA and no totp_code was sent; "
+                "AUTH_2FA_INVALID: wrong, reused or expired code",
+                e429="AUTH_RATE_LIMITED: over 5 attempts per IP in 60 s, or 10 failed attempts "
+                "per account in 15 min (Retry-After set)",
+            ),
+        },
+        tags=TAGS,
+        description="`totp_code` is a current 6-digit TOTP code or an unused recovery code.",
     )
     def post(self, request):
-        body = LoginRequestSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        data = body.validated_data
-        user = services.credentials_check(
-            email=data["email"], password=data["password"], request=request
+        data = _valid(LoginRequestSerializer, request)
+        user, tokens = services.user_login(
+            email=data["email"],
+            password=data["password"],
+            totp_code=data.get("totp_code", ""),
+            client_ip=client_ip(request),
+            request=request,
         )
-        tokens = services.user_login_tokens(user=user)
         return Response(_auth_body(user, tokens))
 
 
@@ -67,18 +107,69 @@ class RefreshApi(APIView):
     @extend_schema(
         operation_id="auth_refresh",
         request=RefreshRequestSerializer,
-        responses={200: TokenPairSerializer, **error_responses(400, 401, 429)},
-        tags=["auth"],
-        description="Rotates the refresh token: the one sent is blacklisted and a new pair returned.",
+        responses={
+            200: TokenPairSerializer,
+            **error_responses(
+                400,
+                401,
+                429,
+                e401="AUTH_TOKEN_INVALID: bad, revoked or already used refresh token; "
+                "AUTH_TOKEN_EXPIRED: expired",
+            ),
+        },
+        tags=TAGS,
+        description="Rotates the refresh token: the one sent is blacklisted and a new pair "
+        "returned. A refresh token works once.",
     )
     def post(self, request):
-        body = RefreshRequestSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        try:
-            refresh = RefreshToken(body.validated_data["refresh"])
-        except TokenError as exc:
-            raise TokenInvalid("Refresh token is invalid, expired or already used.") from exc
-        return Response(services.refresh_rotate(refresh=refresh))
+        data = _valid(RefreshRequestSerializer, request)
+        return Response(services.refresh_rotate(raw_refresh=data["refresh"]))
+
+
+class LogoutApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="auth_logout",
+        request=LogoutRequestSerializer,
+        responses={
+            204: OpenApiResponse(description="Logged out: both tokens are dead."),
+            **error_responses(
+                400,
+                401,
+                e401=_E401_TOKEN + "; also AUTH_TOKEN_INVALID when the refresh token is "
+                "malformed or another user's",
+            ),
+        },
+        tags=TAGS,
+        description="Revokes the given refresh token (the caller's) and the access token of "
+        "this call, at once.",
+    )
+    def post(self, request):
+        data = _valid(LogoutRequestSerializer, request)
+        services.user_logout(
+            user=request.user, access_token=request.auth, raw_refresh=data["refresh"]
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LogoutAllApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="auth_logout_all",
+        request=None,
+        responses={
+            204: OpenApiResponse(description="Every session of the user is revoked."),
+            **error_responses(401, e401=_E401_TOKEN),
+        },
+        tags=TAGS,
+        description="Revokes every refresh token of the user and every access token issued "
+        "before now, on every device.",
+    )
+    def post(self, request):
+        services.user_logout_all(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class MeApi(APIView):
@@ -86,11 +177,84 @@ class MeApi(APIView):
 
     @extend_schema(
         operation_id="auth_me",
-        responses={200: UserSerializer, **error_responses(401)},
-        tags=["auth"],
+        responses={200: UserSerializer, **error_responses(401, e401=_E401_TOKEN)},
+        tags=TAGS,
     )
     def get(self, request):
         return Response(UserSerializer(request.user).data)
+
+
+class PasswordChangeApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="auth_password_change",
+        request=PasswordChangeRequestSerializer,
+        responses={
+            200: EmptySerializer,
+            **error_responses(
+                400,
+                401,
+                429,
+                e400="VALIDATION_ERROR: wrong old_password, or new_password refused by the "
+                "password validators (details say which)",
+                e401=_E401_TOKEN,
+                e429="AUTH_RATE_LIMITED: too many wrong old passwords (counted with failed logins)",
+            ),
+        },
+        tags=TAGS,
+        description="Changes the password and revokes every session (all refresh tokens and "
+        "every access token issued so far, this one included): log in again.",
+    )
+    def post(self, request):
+        data = _valid(PasswordChangeRequestSerializer, request)
+        services.password_change(user=request.user, **data)
+        return Response({})
+
+
+class PasswordResetApi(APIView):
+    authentication_classes: list = []
+
+    @extend_schema(
+        operation_id="auth_password_reset",
+        request=PasswordResetRequestSerializer,
+        responses={
+            202: EmptySerializer,
+            **error_responses(400, 429, e429=_E429),
+        },
+        tags=TAGS,
+        description="Mails a single-use reset token (valid PASSWORD_RESET_TIMEOUT_SECONDS) when "
+        "the address has an account. The answer is the same whether or not it has one.",
+    )
+    def post(self, request):
+        data = _valid(PasswordResetRequestSerializer, request)
+        password_reset.password_reset_request(email=data["email"], client_ip=client_ip(request))
+        return Response({}, status=status.HTTP_202_ACCEPTED)
+
+
+class PasswordResetConfirmApi(APIView):
+    authentication_classes: list = []
+
+    @extend_schema(
+        operation_id="auth_password_reset_confirm",
+        request=PasswordResetConfirmRequestSerializer,
+        responses={
+            200: EmptySerializer,
+            **error_responses(
+                400,
+                429,
+                e400="VALIDATION_ERROR: details.token (invalid, expired or used token) or "
+                "details.new_password (refused by the password validators)",
+            ),
+        },
+        tags=TAGS,
+        description="Sets the new password and revokes every session of the user.",
+    )
+    def post(self, request):
+        password_reset.password_reset_confirm(
+            **_valid(PasswordResetConfirmRequestSerializer, request)
+        )
+        return Response({})
 
 
 class JwksApi(APIView):
@@ -103,8 +267,9 @@ class JwksApi(APIView):
                 "Jwks", {"keys": serializers.ListField(child=serializers.DictField())}
             )
         },
-        tags=["auth"],
-        description="RS256 public keys (current first, then any previous ones still accepted).",
+        tags=TAGS,
+        description="RS256 public keys as a JWK Set (current first, then previous ones still "
+        "accepted during a rotation); tokens name theirs in the `kid` header.",
     )
     def get(self, request):
         response = Response(jwks())
