@@ -398,30 +398,3 @@ CELERY_BEAT_SCHEDULE["accounts-prune-tokens"] = {
     "schedule": 6 * 3600.0,
     "options": {"expires": 3600},
 }
-
-# --- accounts ------------------------------------------------------------------------------------
-# Auth rate limits, "<attempts>/<seconds>", shared by every web process (Redis when configured).
-AUTH_RATE_LIMITS = {
-    # every login attempt per client IP; and failed ones (wrong password or 2FA code) per account
-    "login_ip": env.str("AUTH_RATE_LOGIN_IP", default="5/60"),
-    "login_account": env.str("AUTH_RATE_LOGIN_ACCOUNT", default="10/900"),
-    # 2fa/verify and 2fa/disable: every call per IP, wrong codes per account
-    "two_factor_ip": env.str("AUTH_RATE_2FA_IP", default="5/60"),
-    "two_factor_account": env.str("AUTH_RATE_2FA_ACCOUNT", default="10/900"),
-    # password-reset requests per IP and per address asked for
-    "password_reset_ip": env.str("AUTH_RATE_PASSWORD_RESET_IP", default="5/60"),
-    "password_reset_email": env.str("AUTH_RATE_PASSWORD_RESET_EMAIL", default="5/900"),
-}
-# Password-reset tokens expire after this many seconds (Django's setting); PASSWORD_RESET_URL, if
-# set, is a link with "{token}" put in the mail, e.g. https://play.1v1bro.gg/reset?token={token}.
-PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT_SECONDS", default=3600)
-PASSWORD_RESET_URL = env.str("PASSWORD_RESET_URL", default="")
-# django-otp: issuer shown in authenticator apps; per-device back-off after wrong codes (1, 2, 4 s…).
-OTP_TOTP_ISSUER = "1v1bro"
-OTP_TOTP_THROTTLE_FACTOR = env.int("OTP_TOTP_THROTTLE_FACTOR", default=1)
-OTP_STATIC_THROTTLE_FACTOR = env.int("OTP_STATIC_THROTTLE_FACTOR", default=1)
-CELERY_BEAT_SCHEDULE["accounts-prune-tokens"] = {
-    "task": "accounts.tokens_prune",
-    "schedule": 6 * 3600.0,
-    "options": {"expires": 3600},
-}
