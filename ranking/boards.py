@@ -9,7 +9,7 @@ from django.utils.dateparse import parse_datetime
 
 from core.cache import get_or_set_json
 from ranking import leaderboard, selectors
-from ranking.cache import RATING_TTL, STATS_TTL, rating_key, stats_key
+from ranking.cache import rating_key, stats_key, ttl
 from ranking.errors import ProfileNotFound, ProfilePrivate, UserNotRanked
 
 logger = logging.getLogger(__name__)
@@ -119,9 +119,7 @@ def _global_rank(user_id, elo: int) -> int | None:
 
 
 def _cached_rating(user_id) -> dict:
-    fields = get_or_set_json(
-        rating_key(user_id), lambda: selectors.rating_fields(user_id), RATING_TTL
-    )
+    fields = get_or_set_json(rating_key(user_id), lambda: selectors.rating_fields(user_id), ttl())
     if fields is None:
         raise UserNotRanked()
     return fields
@@ -186,7 +184,7 @@ def player_stats(*, user_id, viewer) -> dict:
     is_staff = viewer is not None and viewer.is_authenticated and viewer.is_staff
     if not public and not (is_owner or is_staff):
         raise ProfilePrivate()
-    stats = get_or_set_json(stats_key(user_id), lambda: _stats_payload(user_id), STATS_TTL)
+    stats = get_or_set_json(stats_key(user_id), lambda: _stats_payload(user_id), ttl())
     if stats is None:
         raise UserNotRanked()
     for match in stats["recent_matches"]:

@@ -1,9 +1,12 @@
 """Cache keys of ranking reads (``{service}:{entity}:{id}``), invalidated on every rating change."""
 
+from django.conf import settings
+
 from core.cache import cache_key
 
-RATING_TTL = 30
-STATS_TTL = 30
+
+def ttl() -> int:
+    return getattr(settings, "RANKING_CACHE_SECONDS", 30)
 
 
 def rating_key(user_id) -> str:

@@ -398,3 +398,7 @@ CELERY_BEAT_SCHEDULE["accounts-prune-tokens"] = {
     "schedule": 6 * 3600.0,
     "options": {"expires": 3600},
 }
+
+# --- ranking -------------------------------------------------------------------------------------
+# Rating and stats reads are cached this long (seconds); every rating change invalidates them.
+RANKING_CACHE_SECONDS = env.int("RANKING_CACHE_SECONDS", default=30)
