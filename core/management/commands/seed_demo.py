@@ -33,8 +33,8 @@ class Command(BaseCommand):
                 user.profile.country = country
                 user.profile.save(update_fields=["country"])
                 self.stdout.write(f"  player {email} / {DEMO_PASSWORD}")
-        # --- cosmetics: the demo shop (demo/catalog.json) and starting balances ---
-        from cosmetics.demo import load_demo_shop
+        # --- battlepass: the demo season, 30 tiers (demo/season.json) ---
+        from battlepass.demo import load_demo_season
 
-        load_demo_shop(emails=[email for email, _, _ in DEMO_PLAYERS], stdout=self.stdout)
+        load_demo_season(stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))

@@ -1,0 +1,162 @@
+"""The "seasons" section of load_catalog, and the demo season."""
+
+import json
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+from battlepass.models import BattlePassTier, Season
+from cosmetics.catalog_import import CatalogInvalid, load_catalog
+from cosmetics.models import Cosmetic
+from tests.battlepass.factories import SeasonFactory
+
+pytestmark = pytest.mark.django_db
+
+DEMO = Path(settings.BASE_DIR) / "demo"
+
+
+def _write(tmp_path, document) -> Path:
+    path = tmp_path / "catalog.json"
+    path.write_text(json.dumps(document))
+    return path
+
+
+def _season(**overrides):
+    return {
+        "season_number": 7,
+        "name": "Frostbite",
+        "theme": "ice",
+        "start_date": "2026-12-01T00:00:00Z",
+        "end_date": "2027-02-28T00:00:00Z",
+        "xp_per_tier": 500,
+        "max_tier": 3,
+        "premium_price": 800,
+        "tiers": [
+            {"tier": 1, "free_reward": {"type": "coins", "value": 50}},
+            {
+                "tier": 2,
+                "free_reward": {"type": "xp", "value": 100},
+                "premium_reward": {"type": "cosmetic", "value": "ice-skin"},
+            },
+        ],
+        **overrides,
+    }
+
+
+ICE_SKIN = {"slug": "ice-skin", "name": "Ice Skin", "type": "skin", "rarity": "rare"}
+
+
+def test_demo_catalog_and_season_load_a_30_tier_active_season():
+    call_command("load_catalog", str(DEMO / "catalog.json"))
+    call_command("load_catalog", str(DEMO / "season.json"))
+    season = Season.objects.get(is_active=True)
+    assert season.max_tier == 30
+    assert BattlePassTier.objects.filter(season=season).count() == 30
+    assert BattlePassTier.objects.filter(free_reward_type="cosmetic").count() >= 1
+    # Safe to run twice.
+    call_command("load_catalog", str(DEMO / "season.json"))
+    assert Season.objects.count() == 1 and BattlePassTier.objects.count() == 30
+
+
+def test_season_with_a_cosmetic_created_by_the_same_file(tmp_path):
+    old = SeasonFactory(is_active=True, season_number=1)
+    path = _write(tmp_path, {"cosmetics": [ICE_SKIN], "seasons": [_season(is_active=True)]})
+    summary = load_catalog(path)
+    assert summary["seasons"] == {"created": 1, "updated": 0, "tiers": 2}
+    season = Season.objects.get(season_number=7)
+    assert season.is_active
+    old.refresh_from_db()
+    assert not old.is_active
+    tier2 = BattlePassTier.objects.get(season=season, tier=2)
+    assert tier2.premium_reward_cosmetic == Cosmetic.objects.get(slug="ice-skin")
+    assert (tier2.free_reward_type, tier2.free_reward_value) == ("xp", "100")
+
+
+def test_tiers_in_the_file_replace_the_season_tiers(tmp_path):
+    load_catalog(_write(tmp_path, {"cosmetics": [ICE_SKIN], "seasons": [_season()]}))
+    load_catalog(
+        _write(
+            tmp_path,
+            {
+                "seasons": [
+                    {
+                        "season_number": 7,
+                        "name": "Frostbite II",
+                        "tiers": [{"tier": 3, "premium_reward": {"type": "coins", "value": 999}}],
+                    }
+                ]
+            },
+        )
+    )
+    season = Season.objects.get(season_number=7)
+    assert season.name == "Frostbite II" and season.xp_per_tier == 500
+    assert list(BattlePassTier.objects.filter(season=season).values_list("tier", flat=True)) == [3]
+
+
+def test_every_error_is_reported_and_nothing_changes(tmp_path):
+    bad = _season(
+        max_tier=2,
+        tiers=[
+            {"tier": 1, "free_reward": {"type": "coins", "value": 0}},
+            {"tier": 2, "premium_reward": {"type": "cosmetic", "value": "nope"}},
+            {"tier": 3, "free_reward": {"type": "gold", "value": 1}},
+        ],
+    )
+    document = {
+        "cosmetics": [ICE_SKIN],
+        "seasons": [
+            bad,
+            _season(season_number=8, end_date="2026-11-01T00:00:00Z", bogus=1),
+            _season(season_number=9, is_active=True, tiers=[]),
+            _season(season_number=10, is_active=True, tiers=[]),
+        ],
+    }
+    with pytest.raises(CatalogInvalid) as caught:
+        load_catalog(_write(tmp_path, document))
+    locations = {error.location for error in caught.value.errors}
+    assert {
+        "seasons[0].tiers[0].free_reward.value",
+        "seasons[0].tiers[2].free_reward.type",
+        "seasons[1].bogus",
+        "seasons[1].end_date",
+        "seasons",
+    } <= locations
+    assert not Season.objects.exists() and not Cosmetic.objects.exists()
+
+
+def test_unknown_cosmetic_is_reported_with_its_location(tmp_path):
+    with pytest.raises(CatalogInvalid) as caught:
+        load_catalog(_write(tmp_path, {"seasons": [_season()]}))
+    assert [str(e) for e in caught.value.errors] == [
+        "seasons[0].tiers[1].premium_reward.value: No cosmetic 'ice-skin'."
+    ]
+
+
+def test_tier_above_max_and_duplicates(tmp_path):
+    season = _season(
+        max_tier=2,
+        tiers=[
+            {"tier": 1, "free_reward": {"type": "coins", "value": 5}},
+            {"tier": 1, "free_reward": {"type": "coins", "value": 5}},
+            {"tier": 4},
+        ],
+    )
+    with pytest.raises(CatalogInvalid) as caught:
+        load_catalog(_write(tmp_path, {"seasons": [season, _season(max_tier=2, tiers=[])]}))
+    assert {e.location for e in caught.value.errors} == {
+        "seasons[0].tiers[1].tier",
+        "seasons[0].tiers[2].tier",
+        "seasons[1].season_number",
+    }
+
+
+def test_seed_demo_loads_the_demo_season_once():
+    from io import StringIO
+
+    call_command("seed_demo", stdout=StringIO())
+    season = Season.objects.get(is_active=True)
+    assert BattlePassTier.objects.filter(season=season).count() == 30
+    call_command("seed_demo", "--force", stdout=StringIO())
+    assert Season.objects.count() == 1
