@@ -13,6 +13,7 @@ from tests.cosmetics.factories import CosmeticFactory
 pytestmark = pytest.mark.django_db
 
 SHOP = "/api/v1/cosmetics/"
+FIXED_ID = "7b0e3c1e-3f7d-4c59-9d7e-2f6f0b7f6a11"
 COSMETIC_FIELDS = {
     "id", "slug", "name", "description", "type", "rarity", "price_coins", "price_premium",
     "image_url", "preview_url", "event", "is_limited", "release_date", "available_from",
@@ -163,8 +164,8 @@ def test_purchase_with_malformed_json_is_400(auth_client):
         ("get", "cosmetics/inventory/"),
         ("get", "cosmetics/loadout/"),
         ("post", "cosmetics/loadout/unequip/"),
-        ("post", f"cosmetics/{uuid.uuid4()}/purchase/"),
-        ("post", f"cosmetics/{uuid.uuid4()}/equip/"),
+        ("post", f"cosmetics/{FIXED_ID}/purchase/"),
+        ("post", f"cosmetics/{FIXED_ID}/equip/"),
         ("get", "wallet/"),
         ("get", "wallet/transactions/"),
     ],
