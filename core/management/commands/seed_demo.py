@@ -33,6 +33,10 @@ class Command(BaseCommand):
                 user.profile.country = country
                 user.profile.save(update_fields=["country"])
                 self.stdout.write(f"  player {email} / {DEMO_PASSWORD}")
+        # --- cosmetics: the demo shop (demo/catalog.json) and starting balances ---
+        from cosmetics.demo import load_demo_shop
+
+        load_demo_shop(emails=[email for email, _, _ in DEMO_PLAYERS], stdout=self.stdout)
         # --- battlepass: the demo season, 30 tiers (demo/season.json) ---
         from battlepass.demo import load_demo_season
 
