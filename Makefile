@@ -45,3 +45,11 @@ up: install check-services
 
 clean:
 	rm -rf $(VENV) .local db.sqlite3 media staticfiles
+
+## Ranking benchmark (README, Benchmarks): seeds BENCH_SIZES rated players into the separate
+## database bench_1v1bro and the Redis namespace "bench", measures, then drops both.
+BENCH_SIZES ?= 100000 1000000
+BENCH_MATCHES ?= 1000000
+.PHONY: bench-ranking
+bench-ranking: install check-services
+	$(PY) bench/ranking/run.py --sizes $(BENCH_SIZES) --matches $(BENCH_MATCHES)
