@@ -3,7 +3,7 @@ that goes through ``wallet_change`` like every other balance change."""
 
 from django import forms
 from django.contrib import admin, messages
-from django.db import transaction
+from django.db import models, transaction
 from django.template.response import TemplateResponse
 from django.utils.html import format_html
 
@@ -35,6 +35,7 @@ class CosmeticAdmin(admin.ModelAdmin):
     readonly_fields = ("id", "owned_by_count", "preview", "created_at", "updated_at")
     ordering = ("-release_date", "name")
     actions = ("activate", "deactivate")
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = (
         (None, {"fields": ("id", "slug", "name", "description", "type", "rarity")}),
         ("Prices (empty: not sold in that currency)", {"fields": ("price_coins", "price_premium")}),
