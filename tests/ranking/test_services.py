@@ -203,3 +203,44 @@ def test_ten_concurrent_matches_sharing_a_player_lose_no_update(make_user):
     assert total == 1200 * 11
     assert BoardSize.objects.get(board="global").players == 11
     assert get_redis().zscore(board_key(), encode_member(hub.pk)) == hub_rating.current_elo
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_match_id_applied_concurrently_counts_once(make_user):
+    a, b = make_user(), make_user()
+    match_id = uuid.uuid4()
+    results, errors = [], []
+
+    def run():
+        try:
+            results.append(
+                update_ratings(match_id=match_id, player1_id=a.pk, player2_id=b.pk, winner_id=a.pk)
+            )
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sorted(r.replayed for r in results) == [False, True, True, True]
+    assert {r.player1.new_elo for r in results} == {1216}
+    assert MatchResult.objects.count() == 1
+    assert PlayerRating.objects.get(pk=a.pk).wins == 1
+
+
+def test_deleting_a_user_drops_the_rating_from_the_boards(
+    make_user, play, django_capture_on_commit_callbacks
+):
+    a, b = make_user(), make_user()
+    play(a, b, winner=a)
+    member = encode_member(a.pk)
+    assert get_redis().zscore(board_key(), member) == 1216
+    with django_capture_on_commit_callbacks(execute=True):
+        a.delete()
+    assert get_redis().zscore(board_key(), member) is None
+    assert BoardSize.objects.get(board="global").players == 1
