@@ -164,18 +164,28 @@ def measure_stack(tokens: list[str], samples: int) -> dict:
 # --- HTTP throughput ------------------------------------------------------------------------------
 
 
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 class Server:
     def __init__(self, with_redis: bool, workers: int, port: int):
-        self.port = port
+        self.port = port or free_port()
         env = {**os.environ, **bench_env(with_redis)}
         self.proc = subprocess.Popen(
             [
                 str(ROOT / ".venv/bin/gunicorn"),
                 "config.wsgi:application",
                 "-b",
-                f"127.0.0.1:{port}",
+                f"127.0.0.1:{self.port}",
                 "-w",
                 str(workers),
+                "--name",
+                "bench-ranking",
                 "--log-level",
                 "warning",
             ],
@@ -184,9 +194,13 @@ class Server:
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with {self.proc.returncode}")
             try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1).read()
-                return
+                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=1).read()
+                time.sleep(1)  # every worker booted
+                if self.proc.poll() is None:
+                    return
             except OSError:
                 time.sleep(0.3)
         self.stop()
@@ -457,7 +471,7 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10, help="seconds per HTTP run")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
-    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--port", type=int, default=0, help="0: any free port")
     parser.add_argument("--keep", action="store_true", help="keep the bench database and keys")
     parser.add_argument("--json", help="also write the results here")
     opts = parser.parse_args()
