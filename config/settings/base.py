@@ -371,6 +371,13 @@ CELERY_BEAT_SCHEDULE["core-prune-idempotency-keys"] = {
     "task": "core.prune_idempotency_keys",
     "schedule": 3600.0,
 }
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "CosmeticTypeEnum": "cosmetics.models.CosmeticType",
+        "CosmeticRarityEnum": "cosmetics.models.Rarity",
+        "CurrencyEnum": "cosmetics.models.Currency",
+    }
+)
 
 # --- accounts ------------------------------------------------------------------------------------
 # Auth rate limits, "<attempts>/<seconds>", shared by every web process (Redis when configured).
