@@ -8,7 +8,16 @@ from django.template.response import TemplateResponse
 from django.utils.html import format_html
 
 from battlepass import services
-from battlepass.models import BattlePassTier, PlayerSeasonProgress, RewardClaim, Season, XPLog
+from battlepass.models import (
+    BattlePassTier,
+    ChallengeProgress,
+    DailyBonusClaim,
+    PlayerSeasonProgress,
+    RewardClaim,
+    Season,
+    SeasonChallenge,
+    XPLog,
+)
 from core.errors import ApplicationError
 
 
@@ -90,6 +99,13 @@ class TierInline(admin.TabularInline):
         return _reward_label(obj, "premium")
 
 
+class ChallengeInline(admin.TabularInline):
+    model = SeasonChallenge
+    extra = 0
+    ordering = ["code"]
+    fields = ["code", "name", "description", "metric", "target", "xp_reward"]
+
+
 class GenerateTiersForm(forms.Form):
     count = forms.IntegerField(min_value=1, max_value=1000, initial=30, label="Number of tiers")
     coins = forms.IntegerField(min_value=1, initial=100, label="Coins per tier (free track)")
@@ -111,7 +127,7 @@ class SeasonAdmin(admin.ModelAdmin):
     list_filter = ["is_active"]
     search_fields = ["name", "theme"]
     readonly_fields = ["id", "is_active", "created_at", "updated_at"]
-    inlines = [TierInline]
+    inlines = [TierInline, ChallengeInline]
     actions = ["activate_season", "generate_tiers"]
 
     @admin.action(description="Activate the selected season (deactivates the current one)")
@@ -188,3 +204,19 @@ class XPLogAdmin(ReadOnlyAdmin):
     list_filter = ["source", "season"]
     search_fields = ["user__email", "match_id"]
     list_select_related = ["user", "season"]
+
+
+@admin.register(ChallengeProgress)
+class ChallengeProgressAdmin(ReadOnlyAdmin):
+    list_display = ["user", "challenge", "progress", "completed_at", "updated_at"]
+    list_filter = ["challenge__season", "challenge__metric"]
+    search_fields = ["user__email", "challenge__code"]
+    list_select_related = ["user", "challenge"]
+
+
+@admin.register(DailyBonusClaim)
+class DailyBonusClaimAdmin(ReadOnlyAdmin):
+    list_display = ["user", "day", "streak_days", "xp_awarded", "created_at"]
+    list_filter = ["day"]
+    search_fields = ["user__email"]
+    list_select_related = ["user"]

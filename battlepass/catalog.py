@@ -8,13 +8,15 @@
 
 Seasons are upserted by ``season_number``. When ``tiers`` is given it is the whole tier list of
 the season (tiers not listed are removed). A cosmetic reward names a slug that exists or that
-the same file's ``cosmetics`` section creates. ``is_active: true`` (at most one season) activates
+the same file's ``cosmetics`` section creates. ``challenges`` (``code``, name, description,
+``metric``, ``target``, ``xp_reward``) are upserted by code within the season and never removed
+by a file (players' progress hangs on them). ``is_active: true`` (at most one season) activates
 the season, deactivating the current one.
 """
 
 from rest_framework import serializers
 
-from battlepass.models import BattlePassTier, RewardType, Season, Track
+from battlepass.models import BattlePassTier, RewardType, Season, SeasonChallenge, Track
 from battlepass.services import season_activate
 from cosmetics.catalog_import import CatalogError, flatten_errors
 from cosmetics.models import Cosmetic
@@ -40,8 +42,17 @@ class CatalogTierSerializer(serializers.Serializer):
     premium_reward = CatalogRewardSerializer(required=False, allow_null=True)
 
 
+class CatalogChallengeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SeasonChallenge
+        fields = ["code", "name", "description", "metric", "target", "xp_reward"]
+        extra_kwargs = {"target": {"min_value": 1}, "xp_reward": {"min_value": 1}}
+        validators: list = []  # (season, code) is the upsert key
+
+
 class CatalogSeasonSerializer(serializers.ModelSerializer):
     tiers = CatalogTierSerializer(many=True, required=False)
+    challenges = CatalogChallengeSerializer(many=True, required=False)
     is_active = serializers.BooleanField(required=False, default=False)
     season_number = serializers.IntegerField(min_value=1)  # the upsert key: no uniqueness check
 
@@ -58,6 +69,7 @@ class CatalogSeasonSerializer(serializers.ModelSerializer):
             "premium_price",
             "is_active",
             "tiers",
+            "challenges",
         ]
         extra_kwargs = {"xp_per_tier": {"min_value": 1}, "max_tier": {"min_value": 1}}
 
@@ -78,6 +90,13 @@ class CatalogSeasonSerializer(serializers.ModelSerializer):
             seen.add(tier["tier"])
         if any(problems):
             raise serializers.ValidationError({"tiers": problems})
+        codes = [c["code"] for c in attrs.get("challenges", [])]
+        duplicated = [
+            {"code": [f"Code {code!r} is listed twice."]} if codes.index(code) != i else {}
+            for i, code in enumerate(codes)
+        ]
+        if any(duplicated):
+            raise serializers.ValidationError({"challenges": duplicated})
         return attrs
 
 
@@ -176,10 +195,11 @@ def _tier_fields(tier: dict) -> dict:
 
 
 def apply_seasons(cleaned: list[dict]) -> dict[str, int]:
-    counts = {"created": 0, "updated": 0, "tiers": 0}
+    counts = {"created": 0, "updated": 0, "tiers": 0, "challenges": 0}
     to_activate = None
     for data in cleaned:
         tiers = data.pop("tiers", None)
+        challenges = data.pop("challenges", [])
         is_active = data.pop("is_active", False)
         season = (
             Season.objects.select_for_update().filter(season_number=data["season_number"]).first()
@@ -203,6 +223,12 @@ def apply_seasons(cleaned: list[dict]) -> dict[str, int]:
                     setattr(row, name, value)
                 row.save()
                 counts["tiers"] += 1
+        for challenge in challenges:
+            fields = {k: v for k, v in challenge.items() if k != "code"}
+            SeasonChallenge.objects.update_or_create(
+                season=season, code=challenge["code"], defaults=fields
+            )
+            counts["challenges"] += 1
         if is_active:
             to_activate = season
     if to_activate is not None:

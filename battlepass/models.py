@@ -301,3 +301,112 @@ class XPLog(models.Model):
 
     def __str__(self):
         return f"{self.user_id} +{self.amount} ({self.source})"
+
+
+class DailyBonusClaim(models.Model):
+    """The daily bonus taken by a user on one UTC day: unique per (user, day)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="daily_bonus_claims"
+    )
+    day = models.DateField()
+    streak_days = models.PositiveIntegerField()
+    xp_awarded = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-day"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "day"], name="battlepass_daily_bonus_unique"),
+            models.CheckConstraint(
+                condition=Q(streak_days__gte=1), name="battlepass_daily_bonus_streak_gte_1"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} {self.day} (streak {self.streak_days})"
+
+
+class ChallengeMetric(models.TextChoices):
+    WINS = "wins"
+    MATCHES_PLAYED = "matches_played"
+    KILLS = "kills"
+    XP_EARNED = "xp_earned"
+
+
+class SeasonChallenge(models.Model):
+    """A goal of one season, defined by live ops: reach ``target`` of ``metric`` for ``xp_reward``."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    season = models.ForeignKey(Season, on_delete=models.CASCADE, related_name="challenges")
+    code = models.SlugField(max_length=64)
+    name = models.CharField(max_length=100)
+    description = models.CharField(max_length=300, blank=True, default="")
+    metric = models.CharField(max_length=20, choices=ChallengeMetric.choices)
+    target = models.PositiveIntegerField()
+    xp_reward = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["season", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["season", "code"], name="battlepass_challenge_code"),
+            models.CheckConstraint(
+                condition=Q(metric__in=ChallengeMetric.values),
+                name="battlepass_challenge_metric_valid",
+            ),
+            models.CheckConstraint(condition=Q(target__gte=1), name="battlepass_challenge_target"),
+            models.CheckConstraint(
+                condition=Q(xp_reward__gte=1), name="battlepass_challenge_xp_reward"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code}: {self.name}"
+
+
+class ChallengeProgress(models.Model):
+    """A player's progress on one challenge; ``completed_at`` is set once, when the target is met.
+    ``progress`` is the raw sum of what was recorded (it may pass the target)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="challenge_progress"
+    )
+    challenge = models.ForeignKey(
+        SeasonChallenge, on_delete=models.CASCADE, related_name="progress"
+    )
+    progress = models.BigIntegerField(default=0)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "challenge progress"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "challenge"], name="battlepass_challenge_progress_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(progress__gte=0), name="battlepass_challenge_progress_gte_0"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} {self.challenge_id}: {self.progress}"
+
+
+class ChallengeMatchRecord(models.Model):
+    """A match already counted towards a user's challenges: a replay advances nothing."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    season = models.ForeignKey(Season, on_delete=models.CASCADE, related_name="+")
+    match_id = models.CharField(max_length=100)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "season", "match_id"], name="battlepass_challenge_match_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} {self.match_id}"

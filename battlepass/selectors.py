@@ -87,3 +87,30 @@ def player_battlepass(*, user, season: Season, progress: PlayerSeasonProgress | 
         claimed_rewards=[{"tier": t, "track": tr} for t, tr in claimed],
         claimable_rewards=claimable,
     )
+
+
+def season_challenges_for(*, user, season: Season) -> list[dict]:
+    """The season's challenges with the user's progress (shown capped at the target)."""
+    from battlepass.models import ChallengeProgress, SeasonChallenge
+
+    rows = {
+        row.challenge_id: row
+        for row in ChallengeProgress.objects.filter(user=user, challenge__season=season)
+    }
+    items = []
+    for challenge in SeasonChallenge.objects.filter(season=season).order_by("code"):
+        row = rows.get(challenge.pk)
+        items.append(
+            {
+                "id": challenge.pk,
+                "code": challenge.code,
+                "name": challenge.name,
+                "description": challenge.description,
+                "metric": challenge.metric,
+                "target": challenge.target,
+                "progress": min(challenge.target, row.progress) if row else 0,
+                "xp_reward": challenge.xp_reward,
+                "completed_at": row.completed_at if row else None,
+            }
+        )
+    return items

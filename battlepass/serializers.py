@@ -3,7 +3,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from battlepass.models import RewardType, Season, Track
+from battlepass.models import ChallengeMetric, RewardType, Season, Track
 
 
 def reward_data(reward: tuple | None) -> dict | None:
@@ -106,3 +106,24 @@ class BattlePassClaimResponseSerializer(serializers.Serializer):
     tier = serializers.IntegerField()
     granted = BattlePassRewardSerializer(many=True)
     progress = PlayerBattlePassSerializer()
+
+
+class BattlePassDailyBonusSerializer(serializers.Serializer):
+    xp_awarded = serializers.IntegerField()
+    streak_days = serializers.IntegerField()
+    next_available_at = serializers.DateTimeField()
+    progress = PlayerBattlePassSerializer(
+        allow_null=True, help_text="The battle pass after the award; null with no active season."
+    )
+
+
+class BattlePassChallengeSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    code = serializers.CharField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    metric = serializers.ChoiceField(choices=ChallengeMetric.choices)
+    target = serializers.IntegerField()
+    progress = serializers.IntegerField()
+    xp_reward = serializers.IntegerField()
+    completed_at = serializers.DateTimeField(allow_null=True)

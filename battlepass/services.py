@@ -9,6 +9,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from battlepass.challenges import challenge_progress_record
+from battlepass.daily import DailyBonusResult, daily_bonus_claim
 from battlepass.errors import (
     AlreadyClaimed,
     AlreadyPremium,
@@ -36,12 +38,15 @@ from core.errors import Conflict, NotFound, ValidationFailed
 
 __all__ = [
     "ClaimResult",
+    "DailyBonusResult",
     "GrantedReward",
     "XPAwardResult",
     "award_xp",
     "battlepass_premium_purchase",
     "battlepass_reward_claim",
     "calculate_match_xp",
+    "challenge_progress_record",
+    "daily_bonus_claim",
     "season_activate",
     "season_generate_tiers",
 ]

@@ -8,8 +8,10 @@ from rest_framework.views import APIView
 from battlepass import selectors, services
 from battlepass.errors import SeasonInactive
 from battlepass.serializers import (
+    BattlePassChallengeSerializer,
     BattlePassClaimRequestSerializer,
     BattlePassClaimResponseSerializer,
+    BattlePassDailyBonusSerializer,
     BattlePassSeasonSerializer,
     BattlePassTierSerializer,
     PlayerBattlePassSerializer,
@@ -130,3 +132,44 @@ class PremiumApi(APIView):
     def post(self, request):
         progress = services.battlepass_premium_purchase(user=request.user)
         return Response(_progress_body(request.user, progress.season, progress))
+
+
+class DailyBonusApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="battlepass_daily_bonus",
+        request=None,
+        responses={
+            200: BattlePassDailyBonusSerializer,
+            **error_responses(401, 409, e409="BATTLEPASS_DAILY_BONUS_CLAIMED"),
+        },
+        tags=["battlepass"],
+        description="Once per UTC day: DAILY_BONUS_XP + 10 per consecutive previous day "
+        "(extra capped at +50). Works with no active season (profile XP only; progress null).",
+    )
+    def post(self, request):
+        result = services.daily_bonus_claim(user=request.user)
+        season = selectors.season_active_get()
+        return Response(
+            {
+                "xp_awarded": result.xp_awarded,
+                "streak_days": result.streak_days,
+                "next_available_at": result.next_available_at.isoformat().replace("+00:00", "Z"),
+                "progress": _progress_body(request.user, season) if season else None,
+            }
+        )
+
+
+class ChallengesApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="battlepass_challenges",
+        responses={200: BattlePassChallengeSerializer(many=True), **error_responses(400, 401)},
+        tags=["battlepass"],
+        description="The active season's challenges with the caller's progress.",
+    )
+    def get(self, request):
+        items = selectors.season_challenges_for(user=request.user, season=_active_season())
+        return Response(BattlePassChallengeSerializer(items, many=True).data)

@@ -122,7 +122,8 @@ def award_xp(
     progress row, then the profile (``profiles.services.add_xp``). Events are written to the
     outbox in this transaction: ``battlepass.reward_earned`` for each newly reached tier with a
     reward, ``player.levelup`` when the level rose. With no active season only the profile gets
-    the XP. Safe inside an outer transaction.
+    the XP. Season challenges measuring ``xp_earned`` advance with the award (challenge
+    rewards excepted). Safe inside an outer transaction.
     """
     from profiles.services import add_xp
 
@@ -184,5 +185,11 @@ def award_xp(
                 "new_level": change.new_level,
                 "total_xp": change.total_xp,
             },
+        )
+    if season is not None:
+        from battlepass.challenges import challenges_record_xp
+
+        challenges_record_xp(
+            user=user, season=season, amount=amount, source=source, match_id=match_id
         )
     return XPAwardResult.from_log(log, awarded=True)

@@ -331,6 +331,8 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["NotificationKindEnum"] = (
 # Coins given instead of a battle-pass cosmetic the player already owns, when the item has no coin
 # price (otherwise its coin price is given).
 BATTLEPASS_DUPLICATE_FALLBACK_COINS = env.int("BATTLEPASS_DUPLICATE_FALLBACK_COINS", default=100)
+# Daily bonus XP (battlepass/daily-bonus/): this + 10 per consecutive previous day (extra capped at +50).
+DAILY_BONUS_XP = env.int("DAILY_BONUS_XP", default=50)
 
 # --- profiles/media ---
 # MEDIA_BACKEND: "local" (embedded default: files under MEDIA_ROOT, signed upload endpoint and

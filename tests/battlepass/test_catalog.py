@@ -55,6 +55,7 @@ def test_demo_catalog_and_season_load_a_30_tier_active_season():
     assert season.max_tier == 30
     assert BattlePassTier.objects.filter(season=season).count() == 30
     assert BattlePassTier.objects.filter(free_reward_type="cosmetic").count() >= 1
+    assert season.challenges.count() == 4
     # Safe to run twice.
     call_command("load_catalog", str(DEMO / "season.json"))
     assert Season.objects.count() == 1 and BattlePassTier.objects.count() == 30
@@ -64,7 +65,7 @@ def test_season_with_a_cosmetic_created_by_the_same_file(tmp_path):
     old = SeasonFactory(is_active=True, season_number=1)
     path = _write(tmp_path, {"cosmetics": [ICE_SKIN], "seasons": [_season(is_active=True)]})
     summary = load_catalog(path)
-    assert summary["seasons"] == {"created": 1, "updated": 0, "tiers": 2}
+    assert summary["seasons"] == {"created": 1, "updated": 0, "tiers": 2, "challenges": 0}
     season = Season.objects.get(season_number=7)
     assert season.is_active
     old.refresh_from_db()
@@ -160,3 +161,43 @@ def test_seed_demo_loads_the_demo_season_once():
     assert BattlePassTier.objects.filter(season=season).count() == 30
     call_command("seed_demo", "--force", stdout=StringIO())
     assert Season.objects.count() == 1
+
+
+def test_challenges_are_upserted_by_code(tmp_path):
+    from battlepass.models import SeasonChallenge
+
+    challenge = {
+        "code": "win-5",
+        "name": "Win five",
+        "metric": "wins",
+        "target": 5,
+        "xp_reward": 300,
+    }
+    document = {"cosmetics": [ICE_SKIN], "seasons": [_season(challenges=[challenge])]}
+    assert load_catalog(_write(tmp_path, document))["seasons"]["challenges"] == 1
+    document["seasons"][0]["challenges"] = [
+        {**challenge, "target": 6},
+        {**challenge, "code": "kills-50", "metric": "kills", "target": 50},
+    ]
+    load_catalog(_write(tmp_path, document))
+    rows = {c.code: c for c in SeasonChallenge.objects.all()}
+    assert set(rows) == {"win-5", "kills-50"} and rows["win-5"].target == 6
+
+
+def test_bad_challenges_are_reported(tmp_path):
+    challenges = [
+        {"code": "a", "name": "A", "metric": "deaths", "target": 0, "xp_reward": 1},
+        {"code": "b", "name": "B", "metric": "wins", "target": 1, "xp_reward": 1},
+        {"code": "b", "name": "B", "metric": "wins", "target": 1, "xp_reward": 1},
+    ]
+    document = {"cosmetics": [ICE_SKIN], "seasons": [_season(challenges=challenges)]}
+    with pytest.raises(CatalogInvalid) as caught:
+        load_catalog(_write(tmp_path, document))
+    assert {e.location for e in caught.value.errors} == {
+        "seasons[0].challenges[0].metric",
+        "seasons[0].challenges[0].target",
+    }
+    challenges.pop(0)
+    with pytest.raises(CatalogInvalid) as caught:
+        load_catalog(_write(tmp_path, document))
+    assert {e.location for e in caught.value.errors} == {"seasons[0].challenges[1].code"}

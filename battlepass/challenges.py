@@ -1,0 +1,125 @@
+"""Season challenges: progress recorded from matches (and from XP awards for ``xp_earned``).
+
+Re-exported by ``battlepass.services``. Lock order as everywhere in the battle pass: the
+player's season progress row first, then their challenge rows (by challenge id), then the
+profile (through ``award_xp``).
+"""
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+import events
+from battlepass.models import (
+    ChallengeMatchRecord,
+    ChallengeMetric,
+    ChallengeProgress,
+    Season,
+    SeasonChallenge,
+    XPSource,
+)
+
+MATCH_METRICS = (ChallengeMetric.WINS, ChallengeMetric.MATCHES_PLAYED, ChallengeMetric.KILLS)
+
+
+def _locked_rows(*, user, challenges: list[SeasonChallenge]) -> dict:
+    """The user's progress rows of ``challenges``, created on first touch, locked in id order."""
+    ids = sorted(c.pk for c in challenges)
+    qs = ChallengeProgress.objects.select_for_update().filter(user=user, challenge_id__in=ids)
+    missing = set(ids) - set(qs.values_list("challenge_id", flat=True))
+    for challenge_id in sorted(missing):
+        try:
+            with transaction.atomic():
+                ChallengeProgress.objects.create(user=user, challenge_id=challenge_id)
+        except IntegrityError:
+            pass  # created concurrently
+    return {row.challenge_id: row for row in qs.order_by("challenge_id")}
+
+
+def _advance(*, user, season: Season, deltas: dict[str, int], match_id: str | None) -> list:
+    """Add ``deltas`` to the user's challenges of ``season``; complete those reaching their
+    target (once), awarding their XP. Returns the challenges completed now."""
+    challenges = list(
+        SeasonChallenge.objects.filter(
+            season=season, metric__in=[m for m, d in deltas.items() if d > 0]
+        )
+    )
+    if not challenges:
+        return []
+    from battlepass.xp import lock_progress
+
+    lock_progress(user=user, season=season)
+    rows = _locked_rows(user=user, challenges=challenges)
+    completed = []
+    now = timezone.now()
+    for challenge in sorted(challenges, key=lambda c: c.pk):
+        row = rows[challenge.pk]
+        row.progress += deltas[challenge.metric]
+        newly_done = row.completed_at is None and row.progress >= challenge.target
+        if newly_done:
+            row.completed_at = now
+        row.save(update_fields=["progress", "completed_at", "updated_at"])
+        if newly_done:
+            completed.append(challenge)
+    for challenge in completed:
+        _complete(user=user, season=season, challenge=challenge, match_id=match_id)
+    return completed
+
+
+def _complete(*, user, season: Season, challenge: SeasonChallenge, match_id) -> None:
+    from battlepass.xp import award_xp
+
+    award_xp(
+        user=user,
+        amount=challenge.xp_reward,
+        source=XPSource.SEASON_CHALLENGE,
+        match_id=match_id,
+        challenge_id=challenge.pk,
+    )
+    events.publish(
+        "battlepass.challenge_completed",
+        {
+            "user_id": str(user.pk),
+            "season_id": str(season.pk),
+            "challenge_id": str(challenge.pk),
+            "xp_reward": challenge.xp_reward,
+        },
+    )
+
+
+@transaction.atomic
+def challenge_progress_record(*, user, metric_deltas: dict, match_id) -> list[SeasonChallenge]:
+    """Count one match towards the user's challenges of the active season.
+
+    ``metric_deltas`` maps ``wins`` / ``matches_played`` / ``kills`` to non-negative integers
+    (``xp_earned`` advances from ``award_xp`` itself). Called by the match.completed handling
+    inside its transaction; a match already counted for this user advances nothing (unique
+    (user, season, match_id) record). No active season: nothing to do. Returns the challenges
+    completed by this call.
+    """
+    unknown = set(metric_deltas) - set(MATCH_METRICS)
+    if unknown:
+        raise ValueError(f"Unknown challenge metrics {sorted(unknown)} (xp_earned is automatic).")
+    for metric, delta in metric_deltas.items():
+        if isinstance(delta, bool) or not isinstance(delta, int) or delta < 0:
+            raise ValueError(f"{metric}: deltas are non-negative integers.")
+    if match_id is None or str(match_id) == "":
+        raise ValueError("match_id is required.")
+    season = Season.objects.filter(is_active=True).first()
+    if season is None:
+        return []
+    try:
+        with transaction.atomic():
+            ChallengeMatchRecord.objects.create(user=user, season=season, match_id=str(match_id))
+    except IntegrityError:
+        return []
+    return _advance(user=user, season=season, deltas=dict(metric_deltas), match_id=str(match_id))
+
+
+def challenges_record_xp(*, user, season: Season, amount: int, source: str, match_id) -> None:
+    """``award_xp``'s hook: XP of every source except challenge rewards themselves (so that
+    challenges never feed each other) advances ``xp_earned`` challenges."""
+    if source == XPSource.SEASON_CHALLENGE:
+        return
+    _advance(
+        user=user, season=season, deltas={ChallengeMetric.XP_EARNED: amount}, match_id=match_id
+    )
