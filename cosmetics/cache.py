@@ -40,14 +40,21 @@ def shop_page(params: dict[str, Any], producer: Callable[[], Any]) -> Any:
 
 
 def inventory(user_id: Any, producer: Callable[[], Any]) -> Any:
-    """The user's whole inventory, serialised."""
-    key = cache_key(SERVICE, "inventory", f"{user_id}.{_generation('inventory', user_id)}")
+    """The user's whole inventory, serialised (it embeds catalog items, so a catalog edit
+    makes it stale too; a purchase by someone else does not)."""
+    generations = f"{_generation('inventory', user_id)}.{_generation('catalog', 'all')}"
+    key = cache_key(SERVICE, "inventory", f"{user_id}.{generations}")
     return get_or_set_json(key, producer, _ttl("COSMETICS_INVENTORY_CACHE_SECONDS", 300))
 
 
 def invalidate_shop() -> None:
-    """After commit: every cached shop page is stale (catalog edit, owned_by_count change)."""
+    """After commit: every cached shop page is stale (owned_by_count changed)."""
     invalidate(cache_key(SERVICE, "shop-gen", "all"))
+
+
+def invalidate_catalog() -> None:
+    """After commit: a catalog edit makes every shop page and every inventory stale."""
+    invalidate(cache_key(SERVICE, "shop-gen", "all"), cache_key(SERVICE, "catalog-gen", "all"))
 
 
 def invalidate_inventory(user_id: Any) -> None:

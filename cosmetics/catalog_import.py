@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from django.core.validators import slug_re
 from django.db import transaction
 from rest_framework import serializers
 
@@ -126,7 +127,8 @@ def validate_cosmetics(entries, *, document: dict) -> tuple[list[CatalogError], 
         for key in sorted(set(entry) - allowed):
             errors.append(CatalogError(f"{where}.{key}", "Unknown field."))
         slug = entry.get("slug")
-        existing = Cosmetic.objects.filter(slug=slug).first() if isinstance(slug, str) else None
+        is_slug = isinstance(slug, str) and slug_re.fullmatch(slug) is not None
+        existing = Cosmetic.objects.filter(slug=slug).first() if is_slug else None
         serializer = CatalogCosmeticSerializer(
             instance=existing, data={k: v for k, v in entry.items() if k in allowed}
         )

@@ -234,8 +234,9 @@ def loadout_unequip(*, user, slot: str) -> Loadout:
 
 
 def catalog_changed() -> None:
-    """Catalog edits (admin, import): every cached shop page is stale after commit."""
-    cache.invalidate_shop()
+    """Catalog edits (admin, import): every cached shop page and inventory is stale after
+    commit."""
+    cache.invalidate_catalog()
 
 
 @transaction.atomic

@@ -310,3 +310,9 @@ def test_cosmetic_model_count_unchanged_by_reads(api_client):
     CosmeticFactory()
     api_client.get(SHOP)
     assert Cosmetic.objects.get().owned_by_count == 0
+
+
+@pytest.mark.parametrize("field", ["search", "event"])
+def test_nul_bytes_in_text_filters_are_400_not_500(api_client, field):
+    response = api_client.get(SHOP, {field: "a\x00b"})
+    assert response.status_code == 400 and field in response.json()["error"]["details"]

@@ -88,3 +88,24 @@ def test_dead_redis_reads_fall_through_to_the_database(auth_client, user, caplog
     assert [i["cosmetic"]["slug"] for i in inventory.json()["results"]] == ["owned"]
     assert purchase.status_code == 201
     assert any("Cache read failed" in r.getMessage() for r in caplog.records)
+
+
+def test_catalog_edit_refreshes_inventories_but_others_purchases_do_not(
+    user, make_user, django_capture_on_commit_callbacks
+):
+    from cosmetics.services import catalog_changed
+
+    calls = []
+
+    def read():
+        cache.inventory(user.pk, lambda: calls.append("db") or [])
+
+    read()
+    with django_capture_on_commit_callbacks(execute=True):
+        inventory_grant(user=make_user(), cosmetic=CosmeticFactory(), source="grant")
+    read()
+    assert calls == ["db"]
+    with django_capture_on_commit_callbacks(execute=True):
+        catalog_changed()
+    read()
+    assert calls == ["db", "db"]

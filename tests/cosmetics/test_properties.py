@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import DataError, IntegrityError, transaction
 from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -28,9 +28,12 @@ label = st.one_of(
 # --- Property 6: a cosmetic's type and rarity are always one of the allowed values -------------
 
 
-@given(type_=label, rarity=label)
-def test_property_6_type_and_rarity_validated_by_import_and_database(type_, rarity):
+@given(type_=label, rarity=label, slug=st.text(max_size=10))
+def test_property_6_type_and_rarity_validated_by_import_and_database(type_, rarity, slug):
     valid = type_ in TYPES and rarity in RARITIES
+    # Any slug, even a malformed one, is reported as an error, never a crash.
+    slug_errors, _ = validate_cosmetics([{"slug": slug, "name": "P6"}], document={})
+    assert slug_errors
     entry = {"slug": "p6-item", "name": "P6", "type": type_, "rarity": rarity, "price_coins": 5}
     errors, _cleaned = validate_cosmetics([entry], document={})
     assert (not errors) == valid
@@ -44,7 +47,7 @@ def test_property_6_type_and_rarity_validated_by_import_and_database(type_, rari
             Cosmetic.objects.create(slug="p6-db", name="P6", type=type_, rarity=rarity)
             stored = True
             transaction.set_rollback(True)
-    except IntegrityError:
+    except (IntegrityError, DataError):  # check constraint; NUL bytes are refused outright
         stored = False
     assert stored == valid
 
