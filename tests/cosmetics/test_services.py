@@ -192,3 +192,22 @@ def test_cosmetics_set_active(db):
     assert services.cosmetics_set_active(queryset=Cosmetic.objects.all(), is_active=False) == 1
     assert not Cosmetic.objects.filter(is_active=True).exists()
     assert {a.pk, b.pk} == set(Cosmetic.objects.values_list("pk", flat=True))
+
+
+def test_deleting_a_user_keeps_owned_by_count_equal_to_inventory_rows(make_user):
+    cosmetic = CosmeticFactory(price_coins=None)
+    keeper, leaver = make_user(), make_user()
+    for u in (keeper, leaver):
+        services.inventory_grant(user=u, cosmetic=cosmetic, source="battlepass")
+    leaver.delete()
+    cosmetic.refresh_from_db()
+    assert cosmetic.owned_by_count == 1 == InventoryItem.objects.filter(cosmetic=cosmetic).count()
+
+
+def test_a_user_with_ledger_history_cannot_be_deleted(user, fund):
+    from django.db.models import ProtectedError
+
+    fund(user, coins=5)
+    with pytest.raises(ProtectedError):
+        user.delete()
+    assert WalletEntry.objects.count() == 1
