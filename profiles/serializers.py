@@ -33,6 +33,21 @@ def _no_control_characters(value: str, *, allow_newlines: bool = False) -> str:
     return value
 
 
+def _with_unknown_keys(parse, data, known, message: str):
+    """``parse(data)`` with errors for unknown keys reported alongside the field errors."""
+    unknown = sorted(set(data) - set(known)) if isinstance(data, dict) else []
+    errors = {key: [message] for key in unknown}
+    try:
+        value = parse(data)
+    except serializers.ValidationError as exc:
+        if not unknown or not isinstance(exc.detail, dict):
+            raise
+        raise serializers.ValidationError({**exc.detail, **errors})
+    if errors:
+        raise serializers.ValidationError(errors)
+    return value
+
+
 class StrictBooleanField(serializers.BooleanField):
     """JSON true/false only: "yes", 1 or "false" are errors, not guesses."""
 
@@ -56,13 +71,12 @@ class SocialLinksInputSerializer(serializers.Serializer):
     )
 
     def to_internal_value(self, data):
-        if isinstance(data, dict):
-            unknown = sorted(set(data) - set(SOCIAL_NETWORKS))
-            if unknown:
-                raise serializers.ValidationError(
-                    {key: ["Unknown network; use twitch, youtube or twitter."] for key in unknown}
-                )
-        return super().to_internal_value(data)
+        return _with_unknown_keys(
+            super().to_internal_value,
+            data,
+            SOCIAL_NETWORKS,
+            "Unknown network; use twitch, youtube or twitter.",
+        )
 
     def _url(self, value):
         if not value:
@@ -95,13 +109,9 @@ class ProfileUpdateInputSerializer(serializers.Serializer):
     theme = serializers.ChoiceField(choices=Theme.choices, required=False)
 
     def to_internal_value(self, data):
-        if isinstance(data, dict):
-            unknown = sorted(set(data) - set(EDITABLE_FIELDS))
-            if unknown:
-                raise serializers.ValidationError(
-                    {key: ["Unknown or read-only field."] for key in unknown}
-                )
-        return super().to_internal_value(data)
+        return _with_unknown_keys(
+            super().to_internal_value, data, EDITABLE_FIELDS, "Unknown or read-only field."
+        )
 
     def validate_display_name(self, value):
         return _no_control_characters(value)

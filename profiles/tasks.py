@@ -40,6 +40,11 @@ def process_media(self, upload_id: str) -> None:
             )
             return
         logger.warning("Storage error for upload %s, retrying: %s", upload_id, exc)
+        if self.request.is_eager:
+            # In-process jobs (no broker): there is no queue to come back through, so the
+            # next attempt runs here and now.
+            self.apply(args=[upload_id], retries=self.request.retries + 1)
+            return
         raise self.retry(exc=exc, countdown=retry_countdown(self.request.retries))
     except Exception:
         logger.exception("Processing upload %s failed", upload_id)
