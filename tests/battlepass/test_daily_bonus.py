@@ -82,7 +82,7 @@ def _expected_xp(days: list[int]) -> list[int]:
 
 
 @pytest.mark.django_db
-@given(gaps=st.lists(st.integers(min_value=1, max_value=3), min_size=1, max_size=12))
+@given(gaps=st.lists(st.integers(min_value=1, max_value=3), min_size=1, max_size=8))
 def test_property_streak_xp_for_any_sequence_of_days(gaps):
     user = UserFactory()
     days, day = [], 0

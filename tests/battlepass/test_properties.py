@@ -104,7 +104,7 @@ def _coins_from_claims(user) -> int:
 
 
 @pytest.mark.django_db
-@given(operations=st.lists(operation, max_size=15))
+@given(operations=st.lists(operation, max_size=10))
 def test_a_reward_is_granted_at_most_once_whatever_the_order(reward_season, operations):
     user = UserFactory()
     wallet_change(user=user, currency="premium", amount=10_000, reason="test top-up")
