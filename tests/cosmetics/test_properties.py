@@ -55,7 +55,7 @@ def test_property_6_type_and_rarity_validated_by_import_and_database(type_, rari
 # --- Property 7: every purchase adds exactly one inventory row, acquired now --------------------
 
 
-@settings(max_examples=30)
+@settings(max_examples=20)
 @given(prices=st.lists(st.integers(min_value=0, max_value=500), min_size=1, max_size=6))
 def test_property_7_inventory_grows_by_exactly_one_per_purchase(prices):
     user = UserFactory()
@@ -75,7 +75,7 @@ def test_property_7_inventory_grows_by_exactly_one_per_purchase(prices):
 # --- Property 13: after a purchase or an equip, the next read is fresh (not the cached page) ----
 
 
-@settings(max_examples=15)
+@settings(max_examples=10)
 @given(
     types=st.lists(st.sampled_from(TYPES), min_size=1, max_size=3),
     equip_index=st.integers(min_value=0, max_value=2),
