@@ -150,3 +150,32 @@ def test_expired_refresh_token_is_token_expired(api_client, account, settings):
     refresh.set_exp(lifetime=timedelta(seconds=-1))
     response = api_client.post("/api/v1/auth/refresh/", {"refresh": str(refresh)})
     assert response.status_code == 401 and error_code(response) == "AUTH_TOKEN_EXPIRED"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_refresh_token_used_twice_in_parallel_rotates_once(account):
+    import threading
+
+    from django.db import connection
+    from rest_framework.test import APIClient
+
+    from accounts.tokens import issue_tokens
+
+    refresh = issue_tokens(account)["refresh"]
+    barrier = threading.Barrier(4)
+    statuses: list[int] = []
+
+    def use():
+        try:
+            client = APIClient()
+            barrier.wait()
+            statuses.append(client.post("/api/v1/auth/refresh/", {"refresh": refresh}).status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=use) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(statuses) == [200, 401, 401, 401]
