@@ -48,11 +48,13 @@ class Consumer:
         max_messages: int = 200,
         workers: int = 8,
         log_interval: float = 30.0,
+        lease_seconds: int = 0,
     ):
         self.subscriptions = [pubsub.subscription_path(s) for s in subscriptions]
         self.max_messages = max_messages
         self.workers = workers
         self.log_interval = log_interval
+        self.lease_seconds = lease_seconds
         self.counts = Counts()
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -99,7 +101,10 @@ class Consumer:
         from google.cloud.pubsub_v1.subscriber.scheduler import ThreadScheduler
 
         subscriber = pubsub.get_subscriber()
-        flow = pubsub_v1.types.FlowControl(max_messages=self.max_messages)
+        flow = pubsub_v1.types.FlowControl(
+            max_messages=self.max_messages,
+            max_duration_per_lease_extension=self.lease_seconds,
+        )
         for path in self.subscriptions:
             scheduler = ThreadScheduler(
                 ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="consumer")

@@ -100,6 +100,8 @@ def record_dead_letter(
         f" ({handler})" if handler else "",
         reason,
     )
+    # PostgreSQL text cannot hold NUL: keep it visible, escaped.
+    reason, payload = reason.replace("\x00", "\\x00"), payload.replace("\x00", "\\x00")
     try:
         with transaction.atomic():
             DeadLetter.objects.create(

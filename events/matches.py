@@ -54,7 +54,7 @@ def claim_match(*, match_id: str, event_id: str) -> bool:
 @handles("match.completed")
 def apply_match_completed(envelope: dict) -> None:
     """Ratings for both players, then match XP for each in user-id order (the same lock order as
-    ranking's), battle-pass challenge progress when the battle pass offers it. The follow-up
+    ranking's), then each player's season-challenge progress (wins, matches played, kills). The follow-up
     events (tier changes, level-ups, rewards) are written to the outbox by those services in
     this same transaction, which ``events.dispatch`` opens around the handler."""
     from battlepass import services as battlepass
@@ -77,6 +77,7 @@ def apply_match_completed(envelope: dict) -> None:
         player1_score=data["player1_score"],
         player2_score=data["player2_score"],
     )
+    # Season challenges arrive with the battle pass's challenge service.
     record_challenges = getattr(battlepass, "challenge_progress_record", None)
     for side in sorted(("player1", "player2"), key=lambda s: uuid.UUID(data[f"{s}_id"])):
         player_id = data[f"{side}_id"]
@@ -96,8 +97,6 @@ def apply_match_completed(envelope: dict) -> None:
                     "matches_played": 1,
                     "wins": 1 if won else 0,
                     "kills": data[f"{side}_kills"],
-                    "score": data[f"{side}_score"],
-                    "playtime_seconds": data["duration_seconds"],
                 },
                 match_id=data["match_id"],
             )

@@ -46,7 +46,7 @@ def request_relay() -> None:
     committed before the flag was set can be missed); beat sweeps the rest."""
     from events.tasks import relay_outbox
 
-    if not settings.CELERY_TASK_ALWAYS_EAGER:
+    if not relay_outbox.app.conf.task_always_eager:
         from core.redis import get_redis, rkey
 
         client = get_redis()

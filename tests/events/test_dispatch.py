@@ -131,3 +131,11 @@ def test_parse_message_checks_data_and_attributes():
     assert parse_message(raw, {"event_type": "player.levelup"})["event_id"] == envelope["event_id"]
     with pytest.raises(MalformedEvent, match="attribute event_type"):
         parse_message(raw, {"event_type": "match.completed"})
+
+
+@pytest.mark.django_db
+def test_dead_letter_keeps_nul_bytes_escaped():
+    from events.dispatch import record_dead_letter
+
+    record_dead_letter(reason="message data is not JSON", payload="\x00garbage", source="consumer")
+    assert DeadLetter.objects.get().payload == "\\x00garbage"

@@ -41,6 +41,13 @@ class Command(BaseCommand):
             "--workers", type=int, default=8, help="Handler threads per subscription (default 8)."
         )
         parser.add_argument(
+            "--lease-seconds",
+            type=int,
+            default=0,
+            help="Ack deadline asked per lease extension, 10-600 s (default: the client's, 60 s): "
+            "how long the messages of a crashed consumer stay invisible before redelivery.",
+        )
+        parser.add_argument(
             "--log-interval", type=float, default=30.0, help="Seconds between count log lines."
         )
 
@@ -78,6 +85,7 @@ class Command(BaseCommand):
             max_messages=options["max_messages"],
             workers=options["workers"],
             log_interval=options["log_interval"],
+            lease_seconds=options["lease_seconds"],
         )
         if stop.is_set():
             return

@@ -1,0 +1,92 @@
+"""What the database must hold after a set of matches was applied, whatever the order."""
+
+from collections import Counter, defaultdict
+
+from battlepass.models import PlayerSeasonProgress, XPLog
+from battlepass.services import calculate_match_xp
+from events.matches import apply_match_completed
+from events.models import ProcessedEvent
+from events.registry import handler_name
+from profiles.models import Profile
+from ranking.models import MatchResult, PlayerRating
+
+START_ELO = 1200
+
+
+def expected_xp(match: dict) -> dict[str, int]:
+    xp = {}
+    for side in ("player1", "player2"):
+        player = match[f"{side}_id"]
+        won = None if match["winner_id"] is None else match["winner_id"] == player
+        xp[player] = calculate_match_xp(
+            won=won,
+            kills=match[f"{side}_kills"],
+            streak=match[f"{side}_streak"],
+            duration_seconds=match["duration_seconds"],
+        )
+    return xp
+
+
+def assert_applied_once(matches: list[dict], *, season=None, event_ids=None) -> None:
+    """Every match applied exactly once: one result per match id, ELO chains that add up to each
+    rating, win/loss/draw counts, two XP logs per match with the formula's amounts, profile and
+    battle-pass XP equal to the sums, one ProcessedEvent per match event."""
+    by_id = {m["match_id"]: m for m in matches}
+    results = list(MatchResult.objects.all())
+    assert sorted(str(r.match_id) for r in results) == sorted(by_id)
+
+    deltas, record = Counter(), defaultdict(Counter)
+    for r in results:
+        m = by_id[str(r.match_id)]
+        assert (str(r.player1_id), str(r.player2_id)) == (m["player1_id"], m["player2_id"])
+        d1 = r.player1_elo_after - r.player1_elo_before
+        d2 = r.player2_elo_after - r.player2_elo_before
+        assert d1 == -d2
+        deltas[m["player1_id"]] += d1
+        deltas[m["player2_id"]] += d2
+        for side in ("player1", "player2"):
+            pid = m[f"{side}_id"]
+            outcome = (
+                "draws"
+                if m["winner_id"] is None
+                else ("wins" if m["winner_id"] == pid else "losses")
+            )
+            record[pid][outcome] += 1
+    ratings = {str(r.user_id): r for r in PlayerRating.objects.all()}
+    assert set(ratings) == set(deltas)
+    for pid, rating in ratings.items():
+        assert rating.current_elo == START_ELO + deltas[pid], pid
+        counts = record[pid]
+        assert (rating.wins, rating.losses, rating.draws) == (
+            counts["wins"],
+            counts["losses"],
+            counts["draws"],
+        )
+
+    xp_total = Counter()
+    for m in matches:
+        for pid, amount in expected_xp(m).items():
+            xp_total[pid] += amount
+    logs = list(XPLog.objects.filter(source="match"))
+    assert len(logs) == 2 * len(matches)
+    assert Counter((str(log.user_id), log.match_id) for log in logs) == Counter(
+        (pid, m["match_id"]) for m in matches for pid in (m["player1_id"], m["player2_id"])
+    )
+    logged = Counter()
+    for log in logs:
+        assert log.amount == expected_xp(by_id[log.match_id])[str(log.user_id)]
+        logged[str(log.user_id)] += log.amount
+    assert logged == xp_total
+    profiles = dict(
+        Profile.objects.filter(user_id__in=list(xp_total)).values_list("user_id", "total_xp")
+    )
+    assert {str(k): v for k, v in profiles.items()} == dict(xp_total)
+    if season is not None:
+        progress = PlayerSeasonProgress.objects.filter(season=season)
+        assert {str(p.user_id): p.season_xp for p in progress} == dict(xp_total)
+        for p in progress:
+            assert p.current_tier == season.tier_for_xp(p.season_xp)
+    processed = ProcessedEvent.objects.filter(handler=handler_name(apply_match_completed))
+    assert processed.count() == len(matches)
+    if event_ids is not None:
+        assert {str(e) for e in processed.values_list("event_id", flat=True)} == set(event_ids)
