@@ -8,6 +8,8 @@ from django.contrib.auth.hashers import BCryptSHA256PasswordHasher, make_passwor
 from django_otp.oath import TOTP
 from rest_framework.test import APIClient
 
+from tests.factories import fast_password_hash
+
 PASSWORD = "Correct-Horse-42!"
 FAST_HASHERS = ["tests.accounts.conftest.FastBCryptSHA256PasswordHasher"]
 
@@ -18,6 +20,9 @@ class FastBCryptSHA256PasswordHasher(BCryptSHA256PasswordHasher):
 
 @pytest.fixture(autouse=True)
 def _fast_hashing(settings):
+    # The shared factory caches one hash per process: make sure it is made with the real hasher
+    # first, so other apps' tests in this worker never get a cost-4 hash from us.
+    fast_password_hash()
     settings.PASSWORD_HASHERS = FAST_HASHERS
 
 

@@ -179,3 +179,32 @@ def test_one_refresh_token_used_twice_in_parallel_rotates_once(account):
     for t in threads:
         t.join()
     assert sorted(statuses) == [200, 401, 401, 401]
+
+
+@pytest.mark.parametrize(
+    ("path", "method", "statuses"),
+    [
+        ("register/", "post", {"201", "400", "409", "429"}),
+        ("login/", "post", {"200", "400", "401", "403", "429"}),
+        ("refresh/", "post", {"200", "400", "401"}),
+        ("logout/", "post", {"204", "400", "401"}),
+        ("logout-all/", "post", {"204", "401"}),
+        ("me/", "get", {"200", "401"}),
+        ("password/change/", "post", {"200", "400", "401", "429"}),
+        ("password-reset/", "post", {"202", "400", "429"}),
+        ("password-reset/confirm/", "post", {"200", "400"}),
+        ("2fa/setup/", "post", {"200", "401", "409"}),
+        ("2fa/verify/", "post", {"200", "400", "401", "403", "409", "429"}),
+        ("2fa/disable/", "post", {"200", "400", "401", "403", "409", "429"}),
+        ("jwks/", "get", {"200"}),
+    ],
+)
+def test_schema_documents_every_auth_endpoint_with_its_errors(api_client, path, method, statuses):
+    schema = api_client.get("/api/v1/schema/").json()
+    operation = schema["paths"][f"/api/v1/auth/{path}"][method]
+    assert statuses <= set(operation["responses"])
+    assert operation["tags"] == ["auth"]
+    for status, response in operation["responses"].items():
+        if status.startswith(("4", "5")):
+            ref = response["content"]["application/json"]["schema"]["$ref"]
+            assert ref.endswith("/ErrorEnvelope")
