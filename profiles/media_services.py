@@ -34,6 +34,10 @@ logger = logging.getLogger(__name__)
 _UPLOAD_PATH = re.compile(r"uploads/(?P<user_id>[0-9a-f-]{36})/(?P<token>[0-9a-f]{32})")
 
 
+def _article(kind: str) -> str:
+    return "An" if kind[0] in "aeiou" else "A"
+
+
 def _normalize_type(content_type: str) -> str:
     return content_type.split(";", 1)[0].strip().lower()
 
@@ -49,7 +53,7 @@ def media_upload_url(*, user, kind: str, content_type: str, size_bytes: int) -> 
         )
     if size_bytes > spec.max_bytes:
         raise UploadFileTooLarge(
-            f"A {kind} may be at most {human_size(spec.max_bytes)}.",
+            f"{_article(kind)} {kind} may be at most {human_size(spec.max_bytes)}.",
             details={"size_bytes": [f"At most {spec.max_bytes} bytes."]},
         )
     path = f"uploads/{user.pk}/{secrets.token_hex(16)}"
@@ -101,7 +105,9 @@ def media_confirm(*, user, kind: str, storage_path: str) -> MediaUpload:
         raise StorageUnavailable()
     if size > spec.max_bytes:
         _delete_quietly(storage_path)
-        raise UploadFileTooLarge(f"A {kind} may be at most {human_size(spec.max_bytes)}.")
+        raise UploadFileTooLarge(
+            f"{_article(kind)} {kind} may be at most {human_size(spec.max_bytes)}."
+        )
     try:
         with transaction.atomic():
             profile = Profile.objects.select_for_update().get(pk=user.pk)

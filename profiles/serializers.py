@@ -48,6 +48,15 @@ def _with_unknown_keys(parse, data, known, message: str):
     return value
 
 
+class StrictCharField(serializers.CharField):
+    """JSON strings only: 5 or true are errors, not "5" or "True"."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class StrictBooleanField(serializers.BooleanField):
     """JSON true/false only: "yes", 1 or "false" are errors, not guesses."""
 
@@ -60,15 +69,9 @@ class StrictBooleanField(serializers.BooleanField):
 
 
 class SocialLinksInputSerializer(serializers.Serializer):
-    twitch = serializers.CharField(
-        max_length=200, required=False, allow_blank=True, allow_null=True
-    )
-    youtube = serializers.CharField(
-        max_length=200, required=False, allow_blank=True, allow_null=True
-    )
-    twitter = serializers.CharField(
-        max_length=200, required=False, allow_blank=True, allow_null=True
-    )
+    twitch = StrictCharField(max_length=200, required=False, allow_blank=True, allow_null=True)
+    youtube = StrictCharField(max_length=200, required=False, allow_blank=True, allow_null=True)
+    twitter = StrictCharField(max_length=200, required=False, allow_blank=True, allow_null=True)
 
     def to_internal_value(self, data):
         return _with_unknown_keys(
@@ -100,12 +103,12 @@ class SocialLinksInputSerializer(serializers.Serializer):
 class ProfileUpdateInputSerializer(serializers.Serializer):
     """PATCH profiles/me/: any subset of the editable fields; unknown fields are errors."""
 
-    display_name = serializers.CharField(min_length=3, max_length=50, required=False)
-    bio = serializers.CharField(max_length=200, allow_blank=True, required=False)
-    country = serializers.CharField(max_length=2, allow_blank=True, allow_null=True, required=False)
+    display_name = StrictCharField(min_length=3, max_length=50, required=False)
+    bio = StrictCharField(max_length=200, allow_blank=True, required=False)
+    country = StrictCharField(max_length=2, allow_blank=True, allow_null=True, required=False)
     social_links = SocialLinksInputSerializer(required=False)
-    title = serializers.CharField(max_length=50, allow_blank=True, required=False)
-    banner_color = serializers.CharField(max_length=7, required=False)
+    title = StrictCharField(max_length=50, allow_blank=True, required=False)
+    banner_color = StrictCharField(max_length=7, required=False)
     theme = serializers.ChoiceField(choices=Theme.choices, required=False)
 
     def to_internal_value(self, data):

@@ -204,3 +204,14 @@ def test_level_is_max_1_floor_sqrt_xp_over_100(total_xp):
 )
 def test_level_examples(xp, level):
     assert level_for_xp(xp) == level
+
+
+@EXAMPLES
+@given(
+    field=st.sampled_from(["display_name", "bio", "title", "country", "banner_color", "theme"]),
+    value=st.one_of(
+        st.integers(), st.floats(allow_nan=False), st.booleans(), st.lists(st.text(), max_size=2)
+    ),
+)
+def test_text_fields_take_json_strings_only(field, value):
+    assert not _check(field, value)[0]
