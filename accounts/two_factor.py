@@ -54,7 +54,8 @@ def qr_svg_data_uri(text: str) -> str:
 @transaction.atomic
 def totp_setup(*, user) -> TotpSetup:
     """A new pending secret (replacing any earlier pending one); refused once 2FA is on."""
-    if TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).exists():
+    _lock_user(user)
+    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
         raise TwoFactorAlreadyEnabled()
     TOTPDevice.objects.filter(user=user, confirmed=False).delete()
     device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
@@ -62,6 +63,11 @@ def totp_setup(*, user) -> TotpSetup:
     return TotpSetup(
         secret=b32encode(device.bin_key).decode(), otpauth_url=url, qr_code=qr_svg_data_uri(url)
     )
+
+
+def _lock_user(user) -> None:
+    """2FA state changes of one user happen one at a time (setup, confirm, reset)."""
+    type(user).objects.select_for_update().filter(pk=user.pk).exists()
 
 
 def _normalise(code: str) -> str:
@@ -145,6 +151,7 @@ def _totp_confirm(*, user, code: str) -> list[str] | None:
     when the code is wrong."""
     code = _normalise(code)
     with transaction.atomic():
+        _lock_user(user)
         if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
             raise TwoFactorAlreadyEnabled()
         device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=False).first()
@@ -170,5 +177,6 @@ def _recovery_codes_replace(*, user) -> list[str]:
 @transaction.atomic
 def two_factor_reset(*, user) -> None:
     """Remove every OTP device of the user (2FA off, recovery codes gone)."""
+    _lock_user(user)
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
