@@ -216,3 +216,22 @@ def test_generated_key_pair_is_created_once_and_reused(settings, keyring_reset, 
     keys.keyring.cache_clear()
     assert keys.keyring().kid == first
     assert list((tmp_path / "jwt").iterdir()) == [tmp_path / "jwt" / "private.pem"]
+
+
+def test_processes_starting_together_agree_on_one_generated_key(tmp_path):
+    import threading
+
+    barrier = threading.Barrier(4)
+    pems: list[str] = []
+
+    def start():
+        barrier.wait()
+        pems.append(keys._generated_private_pem(tmp_path / "jwt"))
+
+    threads = [threading.Thread(target=start) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(pems) == 4 and len(set(pems)) == 1
+    assert [p.name for p in (tmp_path / "jwt").iterdir()] == ["private.pem"]
