@@ -157,3 +157,26 @@ def test_on_a_worker_storage_errors_are_retried_through_the_queue(auth_client, u
     countdown = retry.call_args.kwargs["countdown"]
     assert 3 <= countdown <= 5  # 2**2 with jitter
     assert Profile.objects.get(pk=user.pk).avatar_status == MediaStatus.PROCESSING
+
+
+def test_publishing_an_avatar_sends_profile_changed_after_commit(
+    auth_client, user, local_media, django_capture_on_commit_callbacks
+):
+    from profiles.signals import profile_changed
+
+    upload = _confirm_without_running(user, _uploaded(auth_client))
+    received = []
+
+    def listener(sender, user_id, changed_fields, **kwargs):
+        received.append((user_id, changed_fields))
+
+    profile_changed.connect(listener)
+    try:
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            process_media.apply(args=[str(upload.pk)])
+        assert received == []
+        for callback in callbacks:
+            callback()
+    finally:
+        profile_changed.disconnect(listener)
+    assert received == [(user.pk, {"avatar_url", "avatar_urls"})]
