@@ -88,3 +88,20 @@ def test_parallel_awards_for_different_matches_all_count():
     user.profile.refresh_from_db()
     assert user.profile.total_xp == 600
     assert max(o.season_xp for o in outcomes) == 600
+
+
+def test_parallel_premium_purchases_debit_once():
+    from battlepass.errors import AlreadyPremium
+    from battlepass.services import battlepass_premium_purchase
+    from cosmetics.services import wallet_change
+
+    user = UserFactory()
+    SeasonFactory(premium_price=500)
+    wallet_change(user=user, currency="premium", amount=5000, reason="test top-up")
+
+    outcomes = _run_parallel(lambda: battlepass_premium_purchase(user=user))
+
+    assert sum(not isinstance(o, Exception) for o in outcomes) == 1
+    assert all(isinstance(o, AlreadyPremium) for o in outcomes if isinstance(o, Exception))
+    assert Wallet.objects.get(user=user).premium == 4500
+    assert WalletEntry.objects.filter(wallet__user=user, reason="battlepass_premium").count() == 1
