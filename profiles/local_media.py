@@ -1,6 +1,8 @@
 """The ``local`` media backend's HTTP side: the signed upload endpoint (one PUT per token,
 size and type enforced here) and serving of published files (DEBUG on or off)."""
 
+import logging
+
 from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
@@ -24,6 +26,7 @@ from profiles.imaging import ALLOWED_TYPES, human_size
 from profiles.storage import LocalMediaStorage, get_media_storage, load_upload_token
 
 CHUNK = 64 * 1024
+logger = logging.getLogger(__name__)
 
 
 def _local_storage() -> LocalMediaStorage:
@@ -90,7 +93,7 @@ class LocalUploadApi(APIView):
             length = 0
         if length > max_size:
             raise too_large
-        if not cache.add(f"profiles:upload-token:{path}", 1, settings.MEDIA_UPLOAD_URL_TTL_SECONDS):
+        if not _first_use(path):
             raise UploadAlreadyReceived()
         stream = request.stream
 
@@ -107,6 +110,16 @@ class LocalUploadApi(APIView):
         except ValueError:
             raise too_large
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _first_use(path: str) -> bool:
+    """Mark the token of ``path`` used; with the cache down, the exclusive write still ensures
+    a single upload."""
+    try:
+        return cache.add(f"profiles:upload-token:{path}", 1, settings.MEDIA_UPLOAD_URL_TTL_SECONDS)
+    except Exception:
+        logger.warning("Cache unavailable while marking an upload token used", exc_info=True)
+        return True
 
 
 def media_serve(request, path: str):

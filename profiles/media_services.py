@@ -246,3 +246,21 @@ def _publish(upload: MediaUpload, *, version: str, urls: dict, primary: str) -> 
         _set_profile_status(profile, upload.kind, MediaStatus.READY, "")
     profile_changed_notify(user_id=upload.user_id, changed_fields=changed)
     return not newer_published
+
+
+def media_sweep() -> dict:
+    """Periodic clean-up: uploads stuck in ``processing`` (a lost task) become failed, and raw
+    uploads never confirmed are deleted once they are old."""
+    now = timezone.now()
+    stuck_before = now - timedelta(seconds=settings.MEDIA_PROCESSING_TIMEOUT_SECONDS)
+    stuck = list(
+        MediaUpload.objects.filter(
+            status=MediaStatus.PROCESSING, updated_at__lt=stuck_before
+        ).values_list("pk", flat=True)
+    )
+    for upload_id in stuck:
+        media_fail(upload_id=upload_id, reason="Processing took too long; upload the image again.")
+    purged = get_media_storage().purge_uploads(
+        now - timedelta(hours=settings.MEDIA_ORPHAN_UPLOAD_HOURS)
+    )
+    return {"failed": len(stuck), "purged": purged}

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import shutil
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
+from pathlib import Path
 from urllib.parse import quote
 
 from django.conf import settings
@@ -58,6 +60,10 @@ class MediaStorage:
         raise NotImplementedError
 
     def upload_url(self, *, path: str, content_type: str, max_size: int, user_id: str) -> str:
+        raise NotImplementedError
+
+    def purge_uploads(self, older_than: datetime) -> int:
+        """Delete objects under ``uploads/`` created before ``older_than`` (never confirmed)."""
         raise NotImplementedError
 
     def exists(self, path: str) -> bool:
@@ -131,7 +137,7 @@ class LocalMediaStorage(MediaStorage):
         Raises FileExistsError if the path is taken, ValueError past ``max_size`` (nothing kept)."""
         target = self.files.path(path)
         os.makedirs(os.path.dirname(target), exist_ok=True)
-        tmp = f"{target}.{os.getpid()}.part"
+        tmp = f"{target}.{secrets.token_hex(8)}.part"
         written = 0
         try:
             with open(tmp, "xb") as fh:
@@ -168,6 +174,20 @@ class LocalMediaStorage(MediaStorage):
             pass
         except OSError as exc:
             raise MediaStorageError(str(exc)) from exc
+
+    def purge_uploads(self, older_than):
+        root = Path(self.files.path("uploads"))
+        cutoff, count = older_than.timestamp(), 0
+        for file in root.glob("*/*") if root.exists() else []:
+            try:
+                if file.is_file() and file.stat().st_mtime < cutoff:
+                    file.unlink()
+                    count += 1
+            except FileNotFoundError:
+                continue
+            except OSError as exc:
+                raise MediaStorageError(str(exc)) from exc
+        return count
 
     def public_url(self, path):
         return f"{self.public_base_url}/{settings.MEDIA_URL.strip('/')}/{quote(path)}"
@@ -286,6 +306,17 @@ class GcsMediaStorage(MediaStorage):
 
     def listdir(self, prefix):
         return self._call(lambda: self.files.listdir(prefix), prefix)
+
+    def purge_uploads(self, older_than):
+        def purge():
+            count = 0
+            for blob in self.files.client.list_blobs(self.files.bucket, prefix="uploads/"):
+                if blob.time_created is not None and blob.time_created < older_than:
+                    blob.delete()
+                    count += 1
+            return count
+
+        return self._call(purge, "uploads/")
 
     def public_url(self, path):
         if self.cdn_base_url:

@@ -51,3 +51,9 @@ def process_media(self, upload_id: str) -> None:
         media_services.media_fail(
             upload_id=upload_id, reason="The image could not be processed; try another file."
         )
+
+
+@shared_task(name="profiles.sweep_media", ignore_result=True, soft_time_limit=240, time_limit=300)
+def sweep_media() -> dict:
+    """Beat job: fail uploads stuck in processing, delete old unconfirmed uploads."""
+    return media_services.media_sweep()

@@ -362,6 +362,15 @@ MEDIA_BANNER_MAX_BYTES = env.int("MEDIA_BANNER_MAX_BYTES", default=10 * 1024 * 1
 MEDIA_MAX_PIXELS = env.int("MEDIA_MAX_PIXELS", default=40_000_000)
 PROFILE_CACHE_SECONDS = env.int("PROFILE_CACHE_SECONDS", default=300)
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["MediaStatusEnum"] = "profiles.models.MediaStatus"
+# An upload still "processing" after this long (its task was lost) is marked failed; uploads never
+# confirmed are deleted after MEDIA_ORPHAN_UPLOAD_HOURS (on gcs a bucket lifecycle rule does too).
+MEDIA_PROCESSING_TIMEOUT_SECONDS = env.int("MEDIA_PROCESSING_TIMEOUT_SECONDS", default=1800)
+MEDIA_ORPHAN_UPLOAD_HOURS = env.int("MEDIA_ORPHAN_UPLOAD_HOURS", default=24)
+CELERY_BEAT_SCHEDULE["profiles-sweep-media"] = {
+    "task": "profiles.sweep_media",
+    "schedule": 600.0,
+    "options": {"expires": 300},
+}
 
 # --- cosmetics ---
 # Shop pages and inventories are cached (Redis when configured); writes invalidate after commit.

@@ -175,3 +175,17 @@ def test_upload_url_is_a_v4_signature_bound_to_put_type_and_five_minutes(
     # Another content type (or method) does not match the signature.
     with pytest.raises(InvalidSignature):
         _verify_v4(grant["upload_url"], "image/png", signing_key["public_key"])
+
+
+def test_old_unconfirmed_uploads_are_purged_from_the_bucket(auth_client, gcs_media):
+    from datetime import UTC, datetime, timedelta
+
+    from profiles.storage import get_media_storage
+
+    grant = upload_url(auth_client, "avatar", "image/png", 100).json()
+    assert put_http(grant["upload_url"], image_bytes(), "image/png") == 200
+    storage = get_media_storage()
+    assert storage.purge_uploads(datetime.now(UTC) - timedelta(hours=1)) == 0
+    assert gcs_media["bucket"].get_blob(grant["storage_path"]) is not None
+    assert storage.purge_uploads(datetime.now(UTC) + timedelta(seconds=5)) >= 1
+    assert gcs_media["bucket"].get_blob(grant["storage_path"]) is None

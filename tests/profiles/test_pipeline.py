@@ -180,3 +180,38 @@ def test_publishing_an_avatar_sends_profile_changed_after_commit(
     finally:
         profile_changed.disconnect(listener)
     assert received == [(user.pk, {"avatar_url", "avatar_urls"})]
+
+
+def test_sweep_fails_stuck_uploads_and_purges_old_unconfirmed_ones(
+    settings, auth_client, user, local_media
+):
+    import os
+    import time
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from profiles.models import MediaUpload
+    from profiles.tasks import sweep_media
+
+    stuck = _confirm_without_running(user, _uploaded(auth_client))
+    MediaUpload.objects.filter(pk=stuck.pk).update(
+        updated_at=timezone.now() - timedelta(seconds=settings.MEDIA_PROCESSING_TIMEOUT_SECONDS + 5)
+    )
+    fresh = _confirm_without_running(user, _uploaded(auth_client))
+    old_orphan, new_orphan = _uploaded(auth_client), _uploaded(auth_client)
+    day_ago = time.time() - settings.MEDIA_ORPHAN_UPLOAD_HOURS * 3600 - 60
+    os.utime(local_media / old_orphan, (day_ago, day_ago))
+
+    result = sweep_media.apply().get()
+
+    assert result == {"failed": 1, "purged": 1}
+    assert MediaUpload.objects.get(pk=stuck.pk).status == MediaStatus.FAILED
+    assert MediaUpload.objects.get(pk=fresh.pk).status == MediaStatus.PROCESSING
+    assert (
+        Profile.objects.get(pk=user.pk).avatar_status == MediaStatus.PROCESSING
+    )  # fresh is latest
+    assert not (local_media / old_orphan).exists() and (local_media / new_orphan).exists()
+    assert (local_media / fresh.storage_path).exists()
+    process_media.apply(args=[str(stuck.pk)])  # the lost task turning up late changes nothing
+    assert MediaUpload.objects.get(pk=stuck.pk).status == MediaStatus.FAILED
