@@ -2,7 +2,6 @@
 
 import io
 import json
-import os
 import shutil
 import socket
 import struct
@@ -99,11 +98,10 @@ def gcs_emulator():
         project="test", credentials=AnonymousCredentials(), client_options={"api_endpoint": host}
     )
     client.create_bucket(EMULATOR_BUCKET)
-    os.environ["STORAGE_EMULATOR_HOST"] = host
     try:
+        # Tests point the adapter at it through settings.STORAGE_EMULATOR_HOST (gcs_media).
         yield {"host": host, "client": client, "bucket": client.bucket(EMULATOR_BUCKET)}
     finally:
-        os.environ.pop("STORAGE_EMULATOR_HOST", None)
         proc.terminate()
         proc.wait(10)
 
