@@ -26,6 +26,7 @@ run: install
 
 ## The whole test suite plus lint and the migrations check, against PostgreSQL and Redis.
 test: install check-services
+	bash scripts/browser.sh
 	$(BIN)/ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup
