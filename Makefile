@@ -54,3 +54,10 @@ BENCH_MATCHES ?= 1000000
 .PHONY: bench-ranking
 bench-ranking: install check-services
 	$(PY) bench/ranking/run.py --sizes $(BENCH_SIZES) --matches $(BENCH_MATCHES)
+
+## Events benchmark (README, Events and matches): consumer throughput with one and two consumer
+## processes beside pgbench, relay throughput, POST-to-rating latency; database bench_events_1v1bro.
+BENCH_EVENTS_MATCHES ?= 3000
+.PHONY: bench-events
+bench-events: install check-services
+	$(PY) bench/events/run.py --matches $(BENCH_EVENTS_MATCHES)

@@ -4,6 +4,7 @@ turns one into ELO, XP and battle-pass progress, once per match id."""
 import uuid
 
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -38,17 +39,22 @@ def describe(problems: dict[str, list[str]]) -> str:
 
 
 def claim_match(*, match_id: str, event_id: str) -> bool:
-    """Lock the match's ledger row (created if new); True when it has not been applied yet, in
-    which case it is marked applied in the caller's transaction."""
-    IngestedMatch.objects.bulk_create(
-        [IngestedMatch(match_id=match_id, event_id=event_id)], ignore_conflicts=True
-    )
-    row = IngestedMatch.objects.select_for_update().get(match_id=match_id)
-    if row.applied_at is not None:
-        return False
-    row.applied_at, row.applied_event_id = timezone.now(), event_id
-    row.save(update_fields=["applied_at", "applied_event_id"])
-    return True
+    """Mark the match applied in the caller's transaction, creating its ledger row if new, in one
+    statement; False when it had been applied already. A concurrent claim of the same match
+    waits on the row lock until this transaction ends, then finds it applied."""
+    table = IngestedMatch._meta.db_table
+    prep = IngestedMatch._meta.get_field("match_id").get_db_prep_value
+    match, event = prep(uuid.UUID(match_id), connection), prep(uuid.UUID(event_id), connection)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (match_id, event_id, received_at, applied_at, applied_event_id) "  # noqa: S608
+            "VALUES (%s, %s, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, %s) "
+            "ON CONFLICT (match_id) DO UPDATE SET applied_at = CURRENT_TIMESTAMP, "
+            "applied_event_id = EXCLUDED.applied_event_id "
+            f"WHERE {table}.applied_at IS NULL RETURNING match_id",
+            [match, event, event],
+        )
+        return cursor.fetchone() is not None
 
 
 @handles("match.completed")
