@@ -4,16 +4,18 @@ token dies when it is used (the password changes), when the password changes oth
 logout-all, or when it is too old.
 
 The request answers the same whether or not the address has an account: the web process only
-counts the attempt and queues one task with the address; the worker looks the user up and mails.
+counts the attempt and queues one task with the address; the worker looks the user up and mails
+(without a broker, a thread of the web process does, after the answer has gone).
 """
 
 import logging
+from threading import Thread
 
 from django.conf import settings
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import connections, transaction
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
@@ -52,10 +54,24 @@ def password_reset_request(*, email: str, client_ip: str) -> None:
 def _queue_mail(email: str) -> None:
     from accounts.tasks import password_reset_mail_send
 
+    if settings.CELERY_TASK_ALWAYS_EAGER and settings.PASSWORD_RESET_MAIL_THREAD:
+        # No broker: the lookup and the mail server's latency must not delay the answer (it
+        # would tell existing addresses apart), so the mail goes out from a thread.
+        Thread(target=_mail_in_thread, args=(email,), daemon=True).start()
+        return
     try:
         password_reset_mail_send.delay(email)
-    except Exception:  # without a broker the task runs here: its failure must not show
+    except Exception:  # eager without a thread: its failure must not show in the answer
         logger.exception("Password reset mail could not be queued or sent")
+
+
+def _mail_in_thread(email: str) -> None:
+    try:
+        password_reset_mail(email=email)
+    except Exception:
+        logger.exception("Password reset mail could not be sent")
+    finally:
+        connections.close_all()
 
 
 def password_reset_mail(*, email: str) -> bool:

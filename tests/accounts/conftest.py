@@ -24,6 +24,8 @@ def _fast_hashing(settings):
     # first, so other apps' tests in this worker never get a cost-4 hash from us.
     fast_password_hash()
     settings.PASSWORD_HASHERS = FAST_HASHERS
+    # Reset mails inline, so tests read the outbox at once (the thread path has its own test).
+    settings.PASSWORD_RESET_MAIL_THREAD = False
 
 
 @pytest.fixture

@@ -154,3 +154,29 @@ def test_a_failing_mail_server_does_not_show_in_the_answer(
     monkeypatch.setattr(password_reset, "send_mail", broken)
     response = _request_reset(api_client, account.email, django_capture_on_commit_callbacks)
     assert response.status_code == 202 and response.json() == {}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_a_broker_the_mail_is_sent_from_a_thread_after_the_answer(
+    api_client, account, settings, monkeypatch
+):
+    import threading
+
+    import accounts.password_reset as password_reset
+
+    settings.PASSWORD_RESET_MAIL_THREAD = True
+    started: list[threading.Thread] = []
+
+    class RecordedThread(threading.Thread):
+        def start(self):
+            started.append(self)
+            super().start()
+
+    monkeypatch.setattr(password_reset, "Thread", RecordedThread)
+    known = api_client.post(RESET, {"email": account.email}, REMOTE_ADDR=fresh_ip())
+    unknown = api_client.post(RESET, {"email": "nobody@example.com"}, REMOTE_ADDR=fresh_ip())
+    assert known.status_code == unknown.status_code == 202
+    assert len(started) == 2  # the same work for both addresses
+    for thread in started:
+        thread.join()
+    assert [m.to for m in mail.outbox] == [["alice@example.com"]]
