@@ -114,3 +114,34 @@ def test_schema_documents_the_endpoint(api_client):
     assert set(operation["responses"]) >= {"202", "400", "401"}
     assert operation["security"] == [{"gameServiceAuth": []}]
     assert schema["components"]["securitySchemes"]["gameServiceAuth"]["scheme"] == "bearer"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_posts_of_one_match_record_one_event(settings, make_user):
+    import threading
+
+    from django.db import connection
+    from rest_framework.test import APIClient
+
+    settings.GAME_SERVICE_TOKEN = SERVICE_TOKEN
+    data = match_payload(make_user(), make_user())
+    answers, barrier = [], threading.Barrier(4)
+
+    def post():
+        try:
+            client = APIClient()
+            client.credentials(HTTP_AUTHORIZATION=f"Bearer {SERVICE_TOKEN}")
+            barrier.wait()
+            response = client.post(URL, data, format="json")
+            answers.append((response.status_code, response.json()["event_id"]))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(answers) == 4 and {code for code, _ in answers} == {202}
+    assert len({event_id for _, event_id in answers}) == 1
+    assert OutboxEvent.objects.filter(event_type="match.completed").count() == 1
