@@ -16,6 +16,8 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import redis
+
 from core.redis import get_redis, rkey
 
 logger = logging.getLogger(__name__)
@@ -183,10 +185,21 @@ def rank_of(client, user_id) -> tuple[int | None, int]:
 # --- rebuild ---------------------------------------------------------------------------------
 
 
+def _bulk_client():
+    """A client for the rebuild's large pipelines: the shared one fails after one second."""
+    from django.conf import settings
+
+    if not settings.REDIS_URL:
+        return None
+    return redis.Redis.from_url(
+        settings.REDIS_URL, socket_connect_timeout=5, socket_timeout=120, decode_responses=True
+    )
+
+
 def rebuild(rows: Iterable[tuple], *, progress=None, batch: int = 10_000) -> int:
     """Recreate every set from ``rows`` of (user_id, elo, revision, country) for listed players
     into temporary keys, then swap them in at once. Returns the number of players written."""
-    client = get_redis()
+    client = _bulk_client()
     if client is None:
         return 0
     suffix = "rebuild"
@@ -229,19 +242,33 @@ def rebuild(rows: Iterable[tuple], *, progress=None, batch: int = 10_000) -> int
     old_countries = set(client.scan_iter(match=rkey("lb", "country", "*"), count=1000)) - {
         board_key(cc) for cc in countries
     }
+    # RENAME onto an existing key frees the old value synchronously (seconds for a million
+    # members), so the old sets are first renamed aside and freed in the background (UNLINK).
+    moves = [(tmp_global, board_key()), (tmp_meta, _meta_key())] if written else []
+    moves += [(rkey("lb", suffix, "country", cc), board_key(cc)) for cc in countries]
+    live = [dst for _, dst in moves] + [board_key(), _meta_key(), *old_countries]
+    existing = [k for k, there in zip(live, _exists_each(client, live), strict=True) if there]
+    trash = {k: rkey("lb", "trash", k) for k in dict.fromkeys(existing)}
+    if trash:
+        client.unlink(*trash.values())  # leftovers of an interrupted rebuild
     swap = client.pipeline(transaction=True)
-    if written:
-        swap.rename(tmp_global, board_key())
-        swap.rename(tmp_meta, _meta_key())
-    else:
-        swap.delete(board_key(), _meta_key())
-    for cc in countries:
-        swap.rename(rkey("lb", suffix, "country", cc), board_key(cc))
-    if old_countries:
-        swap.delete(*old_countries)
+    for key, aside in trash.items():
+        swap.rename(key, aside)
+    for src, dst in moves:
+        swap.rename(src, dst)
     swap.set(_built_key(), "1")
     swap.execute()
+    if trash:
+        client.unlink(*trash.values())
+    client.close()
     return written
+
+
+def _exists_each(client, keys: list[str]) -> list[bool]:
+    pipe = client.pipeline(transaction=False)
+    for key in keys:
+        pipe.exists(key)
+    return [bool(n) for n in pipe.execute()]
 
 
 def mark_unbuilt() -> None:

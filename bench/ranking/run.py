@@ -484,13 +484,15 @@ def main() -> None:
         for i, n in enumerate(opts.sizes):
             matches = opts.matches if i == len(opts.sizes) - 1 else 0
             results.append(run_size(n, matches, opts))
+            print_report(results[-1:])
+            if opts.json:
+                Path(opts.json).write_text(json.dumps(results, indent=2))
     finally:
         if not opts.keep:
             clear_redis()
             drop_database()
+    print("\n# All sizes")
     print_report(results)
-    if opts.json:
-        Path(opts.json).write_text(json.dumps(results, indent=2))
 
 
 if __name__ == "__main__":
