@@ -70,6 +70,10 @@ class PubSubBackend:
                 errors[pending[future]] = exc
         for future in not_done:
             errors[pending[future]] = TimeoutError("Pub/Sub publish timed out.")
+        if errors:
+            # A fresh client next time: a channel that failed to connect backs off for up to
+            # minutes, which would delay publishing long after the bus is back.
+            pubsub.reset_clients()
         return errors
 
 

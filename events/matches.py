@@ -83,8 +83,6 @@ def apply_match_completed(envelope: dict) -> None:
         player1_score=data["player1_score"],
         player2_score=data["player2_score"],
     )
-    # Season challenges arrive with the battle pass's challenge service.
-    record_challenges = getattr(battlepass, "challenge_progress_record", None)
     for side in sorted(("player1", "player2"), key=lambda s: uuid.UUID(data[f"{s}_id"])):
         player_id = data[f"{side}_id"]
         won = None if data["winner_id"] is None else data["winner_id"] == player_id
@@ -96,13 +94,12 @@ def apply_match_completed(envelope: dict) -> None:
         )
         user = players[player_id]
         battlepass.award_xp(user=user, amount=xp, source="match", match_id=data["match_id"])
-        if record_challenges is not None:
-            record_challenges(
-                user=user,
-                metric_deltas={
-                    "matches_played": 1,
-                    "wins": 1 if won else 0,
-                    "kills": data[f"{side}_kills"],
-                },
-                match_id=data["match_id"],
-            )
+        battlepass.challenge_progress_record(
+            user=user,
+            metric_deltas={
+                "matches_played": 1,
+                "wins": 1 if won else 0,
+                "kills": data[f"{side}_kills"],
+            },
+            match_id=data["match_id"],
+        )

@@ -1,5 +1,6 @@
 """Events benchmark on PostgreSQL: consumer throughput (one and two ``consume_events``
-processes) beside ``pgbench`` TPS measured in the same run, outbox relay throughput, and
+processes on match.completed; one on player.levelup, a light handler, for the infrastructure's
+own ceiling) beside ``pgbench`` TPS measured in the same run, outbox relay throughput, and
 end-to-end latency from ``POST matches/`` to the updated rating (real Celery worker + consumer).
 
 Everything runs in a separate database ``bench_events_1v1bro`` (dropped at the end), a Redis
@@ -138,30 +139,43 @@ def stop(proc: subprocess.Popen) -> None:
             proc.wait()
 
 
-def handler_count() -> int:
+def handler_count(event_type: str) -> int:
     from events.models import ProcessedEvent
 
-    return ProcessedEvent.objects.filter(event_type="match.completed").count()
+    return ProcessedEvent.objects.filter(event_type=event_type).count()
 
 
-def consumer_rate(fake, players, n: int, consumers: int, workers: int, logdir: Path) -> float:
-    """Publish n match.completed messages, start the consumers, time the n handler commits."""
+def levelup(rng, players) -> dict:
+    level = rng.randint(2, 40)
+    return {
+        "user_id": rng.choice(players),
+        "old_level": level - 1,
+        "new_level": level,
+        "total_xp": 100 * level * level,
+    }
+
+
+def consumer_rate(
+    fake, players, n: int, consumers: int, workers: int, logdir: Path, event_type="match.completed"
+) -> float:
+    """Publish n messages, start the consumers, time the n handler commits (steady state)."""
     from events import pubsub
     from events.models import ProcessedEvent
+    from events.schemas import EVENT_SCHEMAS
     from events.services import build_envelope
 
     rng = random.Random(consumers)
     publisher = pubsub.get_publisher()
-    topic = pubsub.topic_path("match-completed")
+    topic_name = EVENT_SCHEMAS[event_type].topic
+    topic = pubsub.topic_path(topic_name)
+    make = random_match if event_type == "match.completed" else levelup
     futures = []
     for _ in range(n):
-        data, attributes = pubsub.encode_envelope(
-            build_envelope("match.completed", random_match(rng, players))
-        )
+        data, attributes = pubsub.encode_envelope(build_envelope(event_type, make(rng, players)))
         futures.append(publisher.publish(topic, data, **attributes))
     for f in futures:
         f.result(timeout=60)
-    start_count = handler_count()
+    start_count = handler_count(event_type)
     procs = [
         spawn(
             [
@@ -171,7 +185,7 @@ def consumer_rate(fake, players, n: int, consumers: int, workers: int, logdir: P
                 "--workers",
                 str(workers),
                 "--subscription",
-                "match-completed",
+                topic_name,
                 "--log-interval",
                 "5",
             ],
@@ -182,7 +196,7 @@ def consumer_rate(fake, players, n: int, consumers: int, workers: int, logdir: P
     ]
     try:
         deadline = time.monotonic() + 600
-        while handler_count() < start_count + n:
+        while handler_count(event_type) < start_count + n:
             if time.monotonic() > deadline:
                 raise RuntimeError("consumers did not finish")
             time.sleep(0.25)
@@ -190,7 +204,7 @@ def consumer_rate(fake, players, n: int, consumers: int, workers: int, logdir: P
         for p in procs:
             stop(p)
     stamps = sorted(
-        ProcessedEvent.objects.filter(event_type="match.completed")
+        ProcessedEvent.objects.filter(event_type=event_type)
         .order_by("-processed_at")
         .values_list("processed_at", flat=True)[:n]
     )
@@ -315,7 +329,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=8, help="handler threads per consumer")
     parser.add_argument("--relay-rows", type=int, default=5000)
     parser.add_argument("--latency-matches", type=int, default=300)
-    parser.add_argument("--latency-rate", type=float, default=50.0, help="POSTs per second")
+    parser.add_argument("--latency-rate", type=float, default=20.0, help="POSTs per second")
     parser.add_argument("--pgbench-seconds", type=int, default=15)
     args = parser.parse_args()
 
@@ -339,6 +353,9 @@ def main() -> None:
         )
         results["consumer_2_events_per_s"] = round(
             consumer_rate(fake, players, args.matches, 2, args.workers, logdir), 1
+        )
+        results["consumer_1_levelup_events_per_s"] = round(
+            consumer_rate(fake, players, args.matches, 1, args.workers, logdir, "player.levelup"), 1
         )
         print(json.dumps(results), flush=True)
         results["relay_rows_per_s"] = round(relay_rate(args.relay_rows), 1)

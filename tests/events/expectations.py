@@ -2,7 +2,7 @@
 
 from collections import Counter, defaultdict
 
-from battlepass.models import PlayerSeasonProgress, XPLog
+from battlepass.models import ChallengeProgress, PlayerSeasonProgress, SeasonChallenge, XPLog
 from battlepass.services import calculate_match_xp
 from events.matches import apply_match_completed
 from events.models import ProcessedEvent
@@ -27,10 +27,56 @@ def expected_xp(match: dict) -> dict[str, int]:
     return xp
 
 
+def make_challenges(season) -> list:
+    """Match-metric challenges: one that most players complete, two they only progress on."""
+    return [
+        SeasonChallenge.objects.create(
+            season=season, code=code, name=code, metric=metric, target=target, xp_reward=reward
+        )
+        for code, metric, target, reward in (
+            ("play-two", "matches_played", 2, 40),
+            ("win-many", "wins", 1000, 500),
+            ("kill-many", "kills", 100_000, 500),
+        )
+    ]
+
+
+def challenge_bonus(matches: list[dict], season) -> Counter:
+    """Check each player's challenge rows against the matches; returns challenge XP per player."""
+    totals = defaultdict(Counter)
+    for m in matches:
+        for side in ("player1", "player2"):
+            pid = m[f"{side}_id"]
+            totals[pid]["matches_played"] += 1
+            totals[pid]["wins"] += int(m["winner_id"] == pid)
+            totals[pid]["kills"] += m[f"{side}_kills"]
+    bonus = Counter()
+    rows = {
+        (str(r.user_id), r.challenge_id): r
+        for r in ChallengeProgress.objects.filter(challenge__season=season)
+    }
+    for challenge in SeasonChallenge.objects.filter(season=season):
+        for pid, metrics in totals.items():
+            value = metrics[challenge.metric]
+            row = rows.get((pid, challenge.pk))
+            assert (row.progress if row else 0) == value, (pid, challenge.code)
+            done = value >= challenge.target
+            assert (row is not None and row.completed_at is not None) == done
+            if done:
+                bonus[pid] += challenge.xp_reward
+    assert XPLog.objects.filter(source="season_challenge").count() == sum(
+        1
+        for _ in ChallengeProgress.objects.filter(
+            challenge__season=season, completed_at__isnull=False
+        )
+    )
+    return bonus
+
+
 def assert_applied_once(matches: list[dict], *, season=None, event_ids=None) -> None:
     """Every match applied exactly once: one result per match id, ELO chains that add up to each
-    rating, win/loss/draw counts, two XP logs per match with the formula's amounts, profile and
-    battle-pass XP equal to the sums, one ProcessedEvent per match event."""
+    rating, win/loss/draw counts, two XP logs per match with the formula's amounts, challenge
+    progress, profile and battle-pass XP equal to the sums, one ProcessedEvent per match event."""
     by_id = {m["match_id"]: m for m in matches}
     results = list(MatchResult.objects.all())
     assert sorted(str(r.match_id) for r in results) == sorted(by_id)
@@ -77,6 +123,8 @@ def assert_applied_once(matches: list[dict], *, season=None, event_ids=None) -> 
         assert log.amount == expected_xp(by_id[log.match_id])[str(log.user_id)]
         logged[str(log.user_id)] += log.amount
     assert logged == xp_total
+    if season is not None:
+        xp_total += challenge_bonus(matches, season)
     profiles = dict(
         Profile.objects.filter(user_id__in=list(xp_total)).values_list("user_id", "total_xp")
     )

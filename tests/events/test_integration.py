@@ -18,7 +18,7 @@ from events.services import build_envelope
 from tests.battlepass.factories import SeasonFactory, coin_tiers
 from tests.events import processes
 from tests.events.conftest import match_payload
-from tests.events.expectations import assert_applied_once
+from tests.events.expectations import assert_applied_once, make_challenges
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 URL = "/api/v1/matches/"
@@ -72,6 +72,7 @@ def bus(pubsub_env, broker_queue, log_dir):
 def season(db):
     season = SeasonFactory(xp_per_tier=150, max_tier=20)
     coin_tiers(season, 20)
+    make_challenges(season)
     return season
 
 

@@ -13,7 +13,7 @@ from events.services import build_envelope
 from ranking.models import MatchResult, PlayerRating
 from tests.battlepass.factories import SeasonFactory, coin_tiers
 from tests.events.conftest import match_payload
-from tests.events.expectations import assert_applied_once
+from tests.events.expectations import assert_applied_once, make_challenges
 
 URL = "/api/v1/matches/"
 
@@ -22,6 +22,7 @@ URL = "/api/v1/matches/"
 def season(db):
     season = SeasonFactory(xp_per_tier=100, max_tier=10)
     coin_tiers(season, 10)
+    make_challenges(season)
     return season
 
 

@@ -10,7 +10,7 @@ from events.dispatch import dispatch_envelope
 from events.services import build_envelope
 from tests.battlepass.factories import SeasonFactory, coin_tiers
 from tests.events.conftest import match_payload
-from tests.events.expectations import assert_applied_once
+from tests.events.expectations import assert_applied_once, make_challenges
 
 match_spec = st.tuples(
     st.integers(0, 2),  # player pair
@@ -30,6 +30,7 @@ def test_redelivery_in_any_order_applies_each_match_once(make_user, specs, sched
     with transaction.atomic():
         season = SeasonFactory(xp_per_tier=100, max_tier=10)
         coin_tiers(season, 10)
+        make_challenges(season)
         users = [make_user() for _ in range(3)]
         pairs = [(users[0], users[1]), (users[1], users[2]), (users[2], users[0])]
         matches = [

@@ -90,3 +90,22 @@ def test_bus_down_keeps_rows_then_delivers_them(pubsub_env, make_user):
     assert relay.relay_pending().published == 3
     got = {json.loads(m.message.data)["event_id"] for m in _pull("player-levelup")}
     assert got == {str(r.event_id) for r in rows}
+
+
+def test_production_clients_use_google_credentials_and_capped_reconnects(monkeypatch, settings):
+    from unittest import mock
+
+    import google.auth
+    from google.auth.credentials import AnonymousCredentials
+
+    monkeypatch.delenv("PUBSUB_EMULATOR_HOST", raising=False)
+    settings.PUBSUB_EMULATOR_HOST = ""
+    pubsub.reset_clients()
+    with mock.patch.object(
+        google.auth, "default", return_value=(AnonymousCredentials(), "p")
+    ) as default:
+        publisher, subscriber = pubsub.get_publisher(), pubsub.get_subscriber()
+    assert default.called
+    assert publisher._transport._host == subscriber._transport._host == "pubsub.googleapis.com:443"
+    assert pubsub.RECONNECT_OPTIONS["grpc.max_reconnect_backoff_ms"] <= 5000
+    pubsub.reset_clients()
