@@ -7,11 +7,11 @@ import time
 import uuid
 
 import pytest
-import redis
 from django.conf import settings as django_settings
 from django.db import connection
 
 from profiles.models import MediaStatus, Profile
+from tests.celery_broker import delete_queue, real_broker
 from tests.conftest import bearer_client
 from tests.factories import UserFactory
 from tests.profiles.conftest import image_bytes
@@ -29,30 +29,12 @@ def _database_url() -> str:
 @pytest.fixture
 def broker_mode():
     """Send tasks to the Redis broker on a queue of this test alone; eager mode restored after."""
-    from config.celery import app
-
-    def fresh_connections():
-        # Eager sends still borrow a producer from the pool, which is bound to the broker URL
-        # it was first built with: drop both so the next send connects to the current URL.
-        if app._pool is not None:
-            app._pool.force_close_all()
-        app._pool = None
-        app.amqp._producer_pool = None
-
     queue = f"profiles-test-{uuid.uuid4().hex}"
-    saved = (app.conf.task_always_eager, app.conf.broker_url, app.conf.task_routes)
-    app.conf.task_always_eager = False
-    app.conf.broker_url = BROKER
-    app.conf.task_routes = {"profiles.process_media": {"queue": queue}}
-    fresh_connections()
-    try:
-        yield queue
-    finally:
-        app.conf.task_always_eager, app.conf.broker_url, app.conf.task_routes = saved
-        fresh_connections()
-        client = redis.Redis.from_url(BROKER)
-        client.delete(queue, f"_kombu.binding.{queue}")
-        client.close()
+    with real_broker(BROKER, task_routes={"profiles.process_media": {"queue": queue}}):
+        try:
+            yield queue
+        finally:
+            delete_queue(BROKER, queue)
 
 
 @pytest.mark.integration
