@@ -53,17 +53,22 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         stop = threading.Event()
-        consumer = None
+        running = []  # the consumer, once started
 
         def on_signal(signum, _frame):
             logger.info("consume_events: signal %s, finishing in-flight messages", signum)
             stop.set()
-            if consumer is not None:
+            for consumer in running:
                 consumer.stop()
 
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, on_signal)
+        previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            self._consume(options, stop, running)
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
 
+    def _consume(self, options, stop: threading.Event, running: list) -> None:
         if settings.EVENT_BACKEND != "pubsub":
             self.stdout.write("consume_events: inline event backend, nothing to pull; idling.")
             stop.wait()
@@ -87,8 +92,8 @@ class Command(BaseCommand):
             log_interval=options["log_interval"],
             lease_seconds=options["lease_seconds"],
         )
+        running.append(consumer)
         if stop.is_set():
             return
-        status = consumer.run()
-        if status:
+        if consumer.run():
             raise CommandError("A subscription stream failed (run `manage.py setup_pubsub`?).")
