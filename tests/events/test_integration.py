@@ -9,13 +9,13 @@ import uuid
 import pytest
 from django.conf import settings
 
-from config.celery import app as celery_app
 from events import pubsub
 from events.matches import apply_match_completed
 from events.models import DeadLetter, OutboxEvent, ProcessedEvent
 from events.registry import handler_name
 from events.services import build_envelope
 from tests.battlepass.factories import SeasonFactory, coin_tiers
+from tests.celery_broker import delete_queue, real_broker
 from tests.events import processes
 from tests.events.conftest import match_payload
 from tests.events.expectations import assert_applied_once, make_challenges
@@ -34,18 +34,12 @@ def log_dir(tmp_path):
 def broker_queue():
     """This process queues relay tasks on a queue of its own in the test broker."""
     queue = f"events-test-{uuid.uuid4().hex[:10]}"
-    saved = {
-        k: celery_app.conf[k] for k in ("task_always_eager", "broker_url", "task_default_queue")
-    }
-    celery_app.conf.update(
-        task_always_eager=False, broker_url=processes.broker_url(), task_default_queue=queue
-    )
-    yield queue
-    celery_app.conf.update(saved)
-    celery_app.pool.force_close_all()
-    import redis
-
-    redis.Redis.from_url(processes.broker_url()).delete(queue)
+    broker = processes.broker_url()
+    with real_broker(broker, task_default_queue=queue):
+        try:
+            yield queue
+        finally:
+            delete_queue(broker, queue)
 
 
 @pytest.fixture
