@@ -18,6 +18,7 @@ from battlepass.models import (
     SeasonChallenge,
     XPLog,
 )
+from core.admin import ReadOnlyAdmin
 from core.errors import ApplicationError
 
 
@@ -169,17 +170,6 @@ class SeasonAdmin(admin.ModelAdmin):
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, "battlepass/admin/generate_tiers.html", context)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(PlayerSeasonProgress)

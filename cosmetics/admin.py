@@ -7,6 +7,7 @@ from django.db import models, transaction
 from django.template.response import TemplateResponse
 from django.utils.html import format_html
 
+from core.admin import ReadOnlyAdmin
 from core.errors import ApplicationError
 from cosmetics import services
 from cosmetics.models import Cosmetic, Currency, Wallet, WalletEntry
@@ -100,17 +101,6 @@ class GrantCurrencyForm(forms.Form):
         if amount == 0:
             raise forms.ValidationError("Must not be zero.")
         return amount
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Wallet)

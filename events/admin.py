@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 
+from core.admin import RecordAdmin
 from events.models import DeadLetter, IngestedMatch, OutboxEvent, ProcessedEvent
 from events.services import outbox_requeue
 
@@ -40,32 +41,20 @@ class OutboxEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(DeadLetter)
-class DeadLetterAdmin(admin.ModelAdmin):
+class DeadLetterAdmin(RecordAdmin):
     list_display = ("created_at", "event_type", "event_id", "handler", "reason")
     list_filter = ("event_type", "source")
     search_fields = ("event_id", "reason")
-    readonly_fields = [f.name for f in DeadLetter._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
 
 
 @admin.register(ProcessedEvent)
-class ProcessedEventAdmin(admin.ModelAdmin):
+class ProcessedEventAdmin(RecordAdmin):
     list_display = ("event_id", "handler", "event_type", "outcome", "processed_at")
     list_filter = ("event_type", "outcome")
     search_fields = ("event_id",)
-    readonly_fields = [f.name for f in ProcessedEvent._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
 
 
 @admin.register(IngestedMatch)
-class IngestedMatchAdmin(admin.ModelAdmin):
+class IngestedMatchAdmin(RecordAdmin):
     list_display = ("match_id", "event_id", "received_at", "applied_at")
     search_fields = ("match_id", "event_id")
-    readonly_fields = [f.name for f in IngestedMatch._meta.fields]
-
-    def has_add_permission(self, request):
-        return False

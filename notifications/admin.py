@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from core.admin import ReadOnlyAdmin
 from notifications.models import Notification
 
 
@@ -19,7 +20,7 @@ class ReadStatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ReadOnlyAdmin):
     """Read-only: the inbox is written only by event handlers and by its owner marking rows read."""
 
     list_display = ("created_at", "user", "kind", "title", "read_at")
@@ -39,13 +40,3 @@ class NotificationAdmin(admin.ModelAdmin):
         "created_at",
         "read_at",
     )
-    readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
