@@ -5,7 +5,7 @@ player's season progress row first, then their challenge rows (by challenge id),
 profile (through ``award_xp``).
 """
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 import events
@@ -17,55 +17,75 @@ from battlepass.models import (
     SeasonChallenge,
     XPSource,
 )
+from battlepass.xp import ACTIVE_SEASON, insert_ignoring_conflicts
 
 MATCH_METRICS = (ChallengeMetric.WINS, ChallengeMetric.MATCHES_PLAYED, ChallengeMetric.KILLS)
 
 
+def season_challenges(season: Season | None) -> list[SeasonChallenge]:
+    """Every challenge of ``season`` (none without a season): looked up once by a caller that
+    records several players or awards, and passed to ``challenge_progress_record`` /
+    ``award_xp``."""
+    return list(SeasonChallenge.objects.filter(season=season)) if season is not None else []
+
+
 def _locked_rows(*, user, challenges: list[SeasonChallenge]) -> dict:
-    """The user's progress rows of ``challenges``, created on first touch, locked in id order."""
+    """The user's progress rows of ``challenges``, created on first touch, locked in id order.
+    The caller holds the user's season progress lock, which serialises everything touching
+    these rows."""
     ids = sorted(c.pk for c in challenges)
-    qs = ChallengeProgress.objects.select_for_update().filter(user=user, challenge_id__in=ids)
-    missing = set(ids) - set(qs.values_list("challenge_id", flat=True))
-    for challenge_id in sorted(missing):
-        try:
-            with transaction.atomic():
-                ChallengeProgress.objects.create(user=user, challenge_id=challenge_id)
-        except IntegrityError:
-            pass  # created concurrently
-    return {row.challenge_id: row for row in qs.order_by("challenge_id")}
+    qs = (
+        ChallengeProgress.objects.select_for_update()
+        .filter(user=user, challenge_id__in=ids)
+        .order_by("challenge_id")
+    )
+    rows = {row.challenge_id: row for row in qs}
+    missing = [challenge_id for challenge_id in ids if challenge_id not in rows]
+    if missing:
+        ChallengeProgress.objects.bulk_create(
+            [ChallengeProgress(user=user, challenge_id=challenge_id) for challenge_id in missing],
+            ignore_conflicts=True,  # created concurrently
+        )
+        rows = {row.challenge_id: row for row in qs.all()}
+    return rows
 
 
-def _advance(*, user, season: Season, deltas: dict[str, int], match_id: str | None) -> list:
+def _advance(
+    *, user, season: Season, deltas: dict[str, int], match_id: str | None, challenges=None
+) -> list:
     """Add ``deltas`` to the user's challenges of ``season``; complete those reaching their
     target (once), awarding their XP. Returns the challenges completed now."""
-    challenges = list(
-        SeasonChallenge.objects.filter(
-            season=season, metric__in=[m for m, d in deltas.items() if d > 0]
-        )
-    )
+    metrics = [m for m, d in deltas.items() if d > 0]
+    if challenges is None:
+        challenges = list(SeasonChallenge.objects.filter(season=season, metric__in=metrics))
+    else:
+        challenges = [c for c in challenges if c.season_id == season.pk and c.metric in metrics]
     if not challenges:
         return []
     from battlepass.xp import lock_progress
 
     lock_progress(user=user, season=season)
     rows = _locked_rows(user=user, challenges=challenges)
-    completed = []
+    completed, changed = [], []
     now = timezone.now()
     for challenge in sorted(challenges, key=lambda c: c.pk):
         row = rows[challenge.pk]
         row.progress += deltas[challenge.metric]
+        row.updated_at = now
         newly_done = row.completed_at is None and row.progress >= challenge.target
         if newly_done:
             row.completed_at = now
-        row.save(update_fields=["progress", "completed_at", "updated_at"])
-        if newly_done:
             completed.append(challenge)
+        changed.append(row)
+    ChallengeProgress.objects.bulk_update(changed, ["progress", "completed_at", "updated_at"])
     for challenge in completed:
-        _complete(user=user, season=season, challenge=challenge, match_id=match_id)
+        _complete(
+            user=user, season=season, challenge=challenge, match_id=match_id, challenges=challenges
+        )
     return completed
 
 
-def _complete(*, user, season: Season, challenge: SeasonChallenge, match_id) -> None:
+def _complete(*, user, season: Season, challenge: SeasonChallenge, match_id, challenges) -> None:
     from battlepass.xp import award_xp
 
     award_xp(
@@ -74,6 +94,8 @@ def _complete(*, user, season: Season, challenge: SeasonChallenge, match_id) -> 
         source=XPSource.SEASON_CHALLENGE,
         match_id=match_id,
         challenge_id=challenge.pk,
+        season=season,
+        challenges=challenges,
     )
     events.publish(
         "battlepass.challenge_completed",
@@ -86,15 +108,17 @@ def _complete(*, user, season: Season, challenge: SeasonChallenge, match_id) -> 
     )
 
 
-@transaction.atomic
-def challenge_progress_record(*, user, metric_deltas: dict, match_id) -> list[SeasonChallenge]:
+def challenge_progress_record(
+    *, user, metric_deltas: dict, match_id, season=ACTIVE_SEASON, challenges=None
+) -> list[SeasonChallenge]:
     """Count one match towards the user's challenges of the active season.
 
     ``metric_deltas`` maps ``wins`` / ``matches_played`` / ``kills`` to non-negative integers
     (``xp_earned`` advances from ``award_xp`` itself). Called by the match.completed handling
-    inside its transaction; a match already counted for this user advances nothing (unique
-    (user, season, match_id) record). No active season: nothing to do. Returns the challenges
-    completed by this call.
+    inside its transaction (no savepoint: a failure rolls the caller back); a match already
+    counted for this user advances nothing (unique (user, season, match_id) record). No active
+    season: nothing to do. A caller may pass the active ``season`` and its ``challenges``
+    (``season_challenges``), looked up once. Returns the challenges completed by this call.
     """
     unknown = set(metric_deltas) - set(MATCH_METRICS)
     if unknown:
@@ -104,22 +128,34 @@ def challenge_progress_record(*, user, metric_deltas: dict, match_id) -> list[Se
             raise ValueError(f"{metric}: deltas are non-negative integers.")
     if match_id is None or str(match_id) == "":
         raise ValueError("match_id is required.")
-    season = Season.objects.filter(is_active=True).first()
-    if season is None:
-        return []
-    try:
-        with transaction.atomic():
-            ChallengeMatchRecord.objects.create(user=user, season=season, match_id=str(match_id))
-    except IntegrityError:
-        return []
-    return _advance(user=user, season=season, deltas=dict(metric_deltas), match_id=str(match_id))
+    with transaction.atomic(savepoint=False):
+        if season is ACTIVE_SEASON:
+            season = Season.objects.filter(is_active=True).first()
+        if season is None:
+            return []
+        record = ChallengeMatchRecord(user=user, season=season, match_id=str(match_id))
+        if not insert_ignoring_conflicts(record):
+            return []
+        return _advance(
+            user=user,
+            season=season,
+            deltas=dict(metric_deltas),
+            match_id=str(match_id),
+            challenges=challenges,
+        )
 
 
-def challenges_record_xp(*, user, season: Season, amount: int, source: str, match_id) -> None:
+def challenges_record_xp(
+    *, user, season: Season, amount: int, source: str, match_id, challenges=None
+) -> None:
     """``award_xp``'s hook: XP of every source except challenge rewards themselves (so that
     challenges never feed each other) advances ``xp_earned`` challenges."""
     if source == XPSource.SEASON_CHALLENGE:
         return
     _advance(
-        user=user, season=season, deltas={ChallengeMetric.XP_EARNED: amount}, match_id=match_id
+        user=user,
+        season=season,
+        deltas={ChallengeMetric.XP_EARNED: amount},
+        match_id=match_id,
+        challenges=challenges,
     )

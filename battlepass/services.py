@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from battlepass.challenges import challenge_progress_record
+from battlepass.challenges import challenge_progress_record, season_challenges
 from battlepass.daily import DailyBonusResult, daily_bonus_claim
 from battlepass.errors import (
     AlreadyClaimed,
@@ -41,6 +41,7 @@ __all__ = [
     "DailyBonusResult",
     "GrantedReward",
     "XPAwardResult",
+    "active_season",
     "award_xp",
     "battlepass_premium_purchase",
     "battlepass_reward_claim",
@@ -48,6 +49,7 @@ __all__ = [
     "challenge_progress_record",
     "daily_bonus_claim",
     "season_activate",
+    "season_challenges",
     "season_generate_tiers",
 ]
 

@@ -5,7 +5,7 @@ Re-exported by ``battlepass.services``; other apps import it from there.
 
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 import events
 from battlepass.models import BattlePassTier, PlayerSeasonProgress, Season, XPLog, XPSource
@@ -52,8 +52,35 @@ class XPAwardResult:
         )
 
 
+ACTIVE_SEASON = object()  # ``season=`` default: look the active season up
+
+
 def active_season() -> Season | None:
     return Season.objects.filter(is_active=True).first()
+
+
+def insert_ignoring_conflicts(obj) -> bool:
+    """``INSERT … ON CONFLICT DO NOTHING`` of a new model instance, without a savepoint: True (and
+    the primary key set) when the row went in, False when a unique constraint already holds it
+    (a concurrent insert of the same key is waited for, as with a plain INSERT)."""
+    meta, ops = obj._meta, connection.ops
+    pk = meta.pk
+    fields = [f for f in meta.concrete_fields if not (f is pk and f.db_returning)]
+    values = [f.get_db_prep_save(f.pre_save(obj, add=True), connection) for f in fields]
+    columns = ", ".join(ops.quote_name(f.column) for f in fields)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {ops.quote_name(meta.db_table)} ({columns}) "  # noqa: S608
+            f"VALUES ({', '.join(['%s'] * len(fields))}) "
+            f"ON CONFLICT DO NOTHING RETURNING {ops.quote_name(pk.column)}",
+            values,
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    setattr(obj, pk.attname, pk.to_python(row[0]))
+    obj._state.adding, obj._state.db = False, connection.alias
+    return True
 
 
 def lock_progress(*, user, season: Season) -> PlayerSeasonProgress:
@@ -61,11 +88,8 @@ def lock_progress(*, user, season: Season) -> PlayerSeasonProgress:
     qs = PlayerSeasonProgress.objects.select_for_update(of=("self",))
     progress = qs.filter(user=user, season=season).first()
     if progress is None:
-        try:
-            with transaction.atomic():
-                PlayerSeasonProgress.objects.create(user=user, season=season)
-        except IntegrityError:
-            pass  # created concurrently: the lock below waits for it
+        # created concurrently: the insert does nothing and the lock below waits for it
+        insert_ignoring_conflicts(PlayerSeasonProgress(user=user, season=season))
         progress = qs.get(user=user, season=season)
     return progress
 
@@ -104,7 +128,6 @@ def _publish_tier_rewards(*, user, season: Season, old_tier: int, new_tier: int)
         )
 
 
-@transaction.atomic
 def award_xp(
     *,
     user,
@@ -113,6 +136,8 @@ def award_xp(
     match_id: str | None = None,
     challenge_id=None,
     reference: str = "",
+    season=ACTIVE_SEASON,
+    challenges: list | None = None,
 ) -> XPAwardResult:
     """Add ``amount`` XP to the user's season progress (active season) and lifetime total_xp.
 
@@ -123,7 +148,10 @@ def award_xp(
     outbox in this transaction: ``battlepass.reward_earned`` for each newly reached tier with a
     reward, ``player.levelup`` when the level rose. With no active season only the profile gets
     the XP. Season challenges measuring ``xp_earned`` advance with the award (challenge
-    rewards excepted). Safe inside an outer transaction.
+    rewards excepted). Safe inside an outer transaction, where it takes no savepoint: a failure
+    rolls the caller back. A caller applying several awards at once may pass the active
+    ``season`` (None: none is active) and its ``challenges`` (``season_challenges``), looked
+    up once.
     """
     from profiles.services import add_xp
 
@@ -134,62 +162,75 @@ def award_xp(
     match_id = str(match_id) if match_id is not None else None
     reference = reference or ""
 
-    season = active_season()
-    try:
-        with transaction.atomic():
-            log = XPLog.objects.create(
-                user=user,
-                season=season,
-                amount=amount,
-                source=source,
-                match_id=match_id,
-                challenge_id=challenge_id,
-                reference=reference,
-            )
-    except IntegrityError:
-        existing = _existing_log(
+    with transaction.atomic(savepoint=False):
+        if season is ACTIVE_SEASON:
+            season = active_season()
+        log = XPLog(
             user=user,
+            season=season,
+            amount=amount,
             source=source,
             match_id=match_id,
             challenge_id=challenge_id,
             reference=reference,
         )
-        if existing is None:
-            raise
-        return XPAwardResult.from_log(existing, awarded=False)
+        if not insert_ignoring_conflicts(log):
+            existing = _existing_log(
+                user=user,
+                source=source,
+                match_id=match_id,
+                challenge_id=challenge_id,
+                reference=reference,
+            )
+            if existing is None:  # a conflict on another key than the one this award is known by
+                raise IntegrityError("An XP log row conflicts with this award.")
+            return XPAwardResult.from_log(existing, awarded=False)
 
-    if season is not None:
-        progress = lock_progress(user=user, season=season)
-        log.old_tier = progress.current_tier
-        progress.season_xp += amount
-        progress.current_tier = season.tier_for_xp(progress.season_xp)
-        progress.save(update_fields=["season_xp", "current_tier", "updated_at"])
-        log.new_tier, log.season_xp = progress.current_tier, progress.season_xp
+        if season is not None:
+            progress = lock_progress(user=user, season=season)
+            log.old_tier = progress.current_tier
+            progress.season_xp += amount
+            progress.current_tier = season.tier_for_xp(progress.season_xp)
+            progress.save(update_fields=["season_xp", "current_tier", "updated_at"])
+            log.new_tier, log.season_xp = progress.current_tier, progress.season_xp
 
-    change = add_xp(user, amount)
-    log.old_level, log.new_level, log.total_xp = change.old_level, change.new_level, change.total_xp
-    log.save(
-        update_fields=["old_tier", "new_tier", "season_xp", "old_level", "new_level", "total_xp"]
-    )
-
-    if season is not None:
-        _publish_tier_rewards(
-            user=user, season=season, old_tier=log.old_tier, new_tier=log.new_tier
+        change = add_xp(user, amount)
+        log.old_level, log.new_level = change.old_level, change.new_level
+        log.total_xp = change.total_xp
+        log.save(
+            update_fields=[
+                "old_tier",
+                "new_tier",
+                "season_xp",
+                "old_level",
+                "new_level",
+                "total_xp",
+            ]
         )
-    if change.new_level > change.old_level:
-        events.publish(
-            "player.levelup",
-            {
-                "user_id": str(user.pk),
-                "old_level": change.old_level,
-                "new_level": change.new_level,
-                "total_xp": change.total_xp,
-            },
-        )
-    if season is not None:
-        from battlepass.challenges import challenges_record_xp
 
-        challenges_record_xp(
-            user=user, season=season, amount=amount, source=source, match_id=match_id
-        )
-    return XPAwardResult.from_log(log, awarded=True)
+        if season is not None:
+            _publish_tier_rewards(
+                user=user, season=season, old_tier=log.old_tier, new_tier=log.new_tier
+            )
+        if change.new_level > change.old_level:
+            events.publish(
+                "player.levelup",
+                {
+                    "user_id": str(user.pk),
+                    "old_level": change.old_level,
+                    "new_level": change.new_level,
+                    "total_xp": change.total_xp,
+                },
+            )
+        if season is not None:
+            from battlepass.challenges import challenges_record_xp
+
+            challenges_record_xp(
+                user=user,
+                season=season,
+                amount=amount,
+                source=source,
+                match_id=match_id,
+                challenges=challenges,
+            )
+        return XPAwardResult.from_log(log, awarded=True)

@@ -83,6 +83,8 @@ def apply_match_completed(envelope: dict) -> None:
         player1_score=data["player1_score"],
         player2_score=data["player2_score"],
     )
+    season = battlepass.active_season()  # looked up once for both players' awards
+    challenges = battlepass.season_challenges(season)
     for side in sorted(("player1", "player2"), key=lambda s: uuid.UUID(data[f"{s}_id"])):
         player_id = data[f"{side}_id"]
         won = None if data["winner_id"] is None else data["winner_id"] == player_id
@@ -93,7 +95,14 @@ def apply_match_completed(envelope: dict) -> None:
             duration_seconds=data["duration_seconds"],
         )
         user = players[player_id]
-        battlepass.award_xp(user=user, amount=xp, source="match", match_id=data["match_id"])
+        battlepass.award_xp(
+            user=user,
+            amount=xp,
+            source="match",
+            match_id=data["match_id"],
+            season=season,
+            challenges=challenges,
+        )
         battlepass.challenge_progress_record(
             user=user,
             metric_deltas={
@@ -102,4 +111,6 @@ def apply_match_completed(envelope: dict) -> None:
                 "kills": data[f"{side}_kills"],
             },
             match_id=data["match_id"],
+            season=season,
+            challenges=challenges,
         )

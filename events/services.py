@@ -29,13 +29,13 @@ def publish(event_type: str, data: dict, *, event_id: uuid.UUID | None = None) -
     transaction; after commit a relay publishes it. A rollback leaves no event."""
     schema, clean = normalize_event(event_type, data)
     envelope = build_envelope(event_type, clean, event_id)
-    with transaction.atomic():
-        row = OutboxEvent.objects.create(
-            event_id=uuid.UUID(envelope["event_id"]),
-            event_type=event_type,
-            topic=schema.topic,
-            envelope=envelope,
-        )
+    # One INSERT, no savepoint: a failure aborts the caller's transaction, as it must.
+    row = OutboxEvent.objects.create(
+        event_id=uuid.UUID(envelope["event_id"]),
+        event_type=event_type,
+        topic=schema.topic,
+        envelope=envelope,
+    )
     transaction.on_commit(request_relay)
     return row
 

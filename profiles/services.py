@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
+from django.utils import timezone
 
 from core.cache import cache_key, invalidate
 from profiles.errors import ProfileNotFound, ProfileValidationError
@@ -52,21 +52,31 @@ def profile_create(*, user, display_name: str) -> Profile:
     return Profile.objects.create(user=user, display_name=display_name.strip())
 
 
-@transaction.atomic
 def add_xp(user, amount: int) -> LevelChange:
-    """Add ``amount`` (≥ 0) lifetime XP to the user's profile; returns old and new level."""
+    """Add ``amount`` (≥ 0) lifetime XP to the user's profile; returns old and new level.
+
+    One ``UPDATE … RETURNING`` adds the XP and locks the row until the transaction ends (a
+    concurrent award waits, then adds to the new total); a second statement only when the level
+    changes. Inside a caller's transaction it takes no savepoint: a failure rolls the caller back.
+    """
     if amount < 0:
         raise ValueError("XP amounts are never negative.")
-    profile = Profile.objects.select_for_update().get(pk=user.pk)
-    old_level = profile.level
-    profile.total_xp = F("total_xp") + amount
-    profile.save(update_fields=["total_xp", "updated_at"])
-    profile.refresh_from_db(fields=["total_xp"])
-    new_level = level_for_xp(profile.total_xp)
-    if new_level != old_level:
-        Profile.objects.filter(pk=profile.pk).update(level=new_level)
+    table = Profile._meta.db_table
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET total_xp = total_xp + %s, updated_at = %s "  # noqa: S608
+            "WHERE user_id = %s RETURNING total_xp, level",
+            [amount, timezone.now(), user.pk],
+        )
+        row = cursor.fetchone()
+        if row is None:
+            raise Profile.DoesNotExist("Profile matching query does not exist.")
+        total_xp, old_level = row
+        new_level = level_for_xp(total_xp)
+        if new_level != old_level:
+            Profile.objects.filter(pk=user.pk).update(level=new_level)
     invalidate(profile_cache_key(user.pk))
-    return LevelChange(old_level=old_level, new_level=new_level, total_xp=profile.total_xp)
+    return LevelChange(old_level=old_level, new_level=new_level, total_xp=total_xp)
 
 
 def _validated(serializer_class, data: Any) -> dict:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -78,9 +78,36 @@ def _after_commit(ratings: list[PlayerRating]) -> None:
     invalidate(*(k for r in ratings for k in rating_cache_keys(r.user_id)))
 
 
+def _insert_rating(rating: PlayerRating) -> bool:
+    """INSERT the new rating row unless one exists (a concurrent insert is waited for);
+    True when this call created it."""
+    fields = list(PlayerRating._meta.concrete_fields)
+    values = [f.get_db_prep_save(f.pre_save(rating, add=True), connection) for f in fields]
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(PlayerRating._meta.db_table)} "  # noqa: S608
+            f"({', '.join(quote(f.column) for f in fields)}) "
+            f"VALUES ({', '.join(['%s'] * len(fields))}) ON CONFLICT DO NOTHING RETURNING 1",
+            values,
+        )
+        return cursor.fetchone() is not None
+
+
 def _adjust_board_sizes(changes: dict[str, int]) -> None:
-    """Add to board sizes (rows locked in key order, after the rating rows)."""
+    """Add to board sizes (rows locked in key order, after the rating rows). A growing board
+    is one upsert; a shrinking one must exist (its count never goes below zero)."""
+    table = connection.ops.quote_name(BoardSize._meta.db_table)
     for board in sorted(b for b, n in changes.items() if n):
+        if changes[board] > 0:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"INSERT INTO {table} (board, players) VALUES (%s, %s) "  # noqa: S608
+                    f"ON CONFLICT (board) DO UPDATE SET players = {table}.players + "
+                    "EXCLUDED.players",
+                    [board, changes[board]],
+                )
+            continue
         BoardSize.objects.get_or_create(board=board)
         BoardSize.objects.filter(board=board).update(players=F("players") + changes[board])
 
@@ -94,29 +121,36 @@ def _board_counts(ratings: list[PlayerRating], sign: int) -> dict[str, int]:
     return counts
 
 
-def _lock_or_create(user_ids: list[uuid.UUID]) -> tuple[dict[uuid.UUID, PlayerRating], list]:
-    """Lock the players' rating rows in user-id order, creating missing ones at the start ELO.
-    Returns the locked rows and the ids whose rows this call created."""
-    locked, created_ids = {}, []
-    for uid in sorted(user_ids):
-        rating = PlayerRating.objects.select_for_update().filter(user_id=uid).first()
-        if rating is None:
-            user = get_user_model().objects.filter(pk=uid).values_list("is_active").first()
-            if user is None:
-                raise ValidationFailed("Unknown player.", details={"players": [f"No user {uid}."]})
-            rating, created = PlayerRating.objects.get_or_create(
-                user_id=uid,
-                defaults={"country": profile_countries([uid]).get(uid, ""), "listed": user[0]},
-            )
-            if created:
-                created_ids.append(uid)
-            else:
-                rating = PlayerRating.objects.select_for_update().get(user_id=uid)
-        locked[uid] = rating
-    return locked, created_ids
+def _lock_or_create(user_ids: list[uuid.UUID]) -> tuple[dict[uuid.UUID, PlayerRating], list, list]:
+    """Lock the players' rating rows in user-id order (one statement), creating missing ones at
+    the start ELO. Returns the locked rows, the ids whose rows this call created, and the ids
+    of unknown users (then nothing was created). A missing row is created after the existing
+    ones were locked: an INSERT only waits for a concurrent insert of the same new row, whose
+    transaction locked its existing rows before inserting too, so no wait cycle can form."""
+    ids = sorted(user_ids)
+    qs = PlayerRating.objects.select_for_update().filter(user_id__in=ids).order_by("user_id")
+    locked = {rating.user_id: rating for rating in qs}
+    missing = [uid for uid in ids if uid not in locked]
+    if not missing:
+        return locked, [], []
+    users = {
+        uid: (is_active, (country or "").upper())
+        for uid, is_active, country in get_user_model()
+        .objects.filter(pk__in=missing)
+        .values_list("pk", "is_active", "profile__country")
+    }
+    unknown = [uid for uid in missing if uid not in users]
+    if unknown:
+        return locked, [], unknown
+    created_ids = []
+    for uid in missing:
+        listed, country = users[uid]
+        if _insert_rating(PlayerRating(user_id=uid, country=country, listed=listed)):
+            created_ids.append(uid)
+        locked[uid] = PlayerRating.objects.select_for_update().get(user_id=uid)
+    return locked, created_ids, []
 
 
-@transaction.atomic
 def update_ratings(
     *,
     match_id,
@@ -130,10 +164,12 @@ def update_ratings(
 ) -> RatingUpdate:
     """Apply one match to both players' ratings, once per ``match_id``.
 
-    Callable inside a larger transaction (it then runs in a savepoint). Locks both rating rows
-    in user-id order, so matches sharing players never deadlock. A replayed match id returns the
-    stored result and changes nothing. Publishes ``ranking.tier_changed`` for each tier change
-    in the same transaction; leaderboards and caches follow after commit.
+    Callable inside a larger transaction (it then takes no savepoint: a database failure rolls
+    the caller back; refused input changes nothing and leaves the caller's transaction usable).
+    Locks both rating rows in user-id order, so matches sharing players never deadlock. A
+    replayed match id returns the stored result and changes nothing. Publishes
+    ``ranking.tier_changed`` for each tier change in the same transaction; leaderboards and
+    caches follow after commit.
     """
     match_id = _as_uuid(match_id, "match_id")
     p1, p2 = _as_uuid(player1_id, "player1_id"), _as_uuid(player2_id, "player2_id")
@@ -145,11 +181,27 @@ def update_ratings(
     if duration_seconds is not None and duration_seconds < 0:
         raise ValidationFailed(details={"duration_seconds": ["Must not be negative."]})
 
-    stored = MatchResult.objects.filter(match_id=match_id).first()
-    if stored is not None:
-        return _from_stored(stored)
+    with transaction.atomic(savepoint=False):
+        locked, new_rows, unknown = _lock_or_create([p1, p2])
+        if not unknown:
+            return _apply(
+                locked=locked,
+                new_rows=new_rows,
+                match_id=match_id,
+                p1=p1,
+                p2=p2,
+                winner=winner,
+                played_at=played_at or timezone.now(),
+                duration_seconds=duration_seconds,
+                player1_score=player1_score,
+                player2_score=player2_score,
+            )
+    raise ValidationFailed("Unknown player.", details={"players": [f"No user {unknown[0]}."]})
 
-    locked, new_rows = _lock_or_create([p1, p2])
+
+def _apply(
+    *, locked, new_rows, match_id, p1, p2, winner, played_at, duration_seconds, **scores
+) -> RatingUpdate:
     # Under the locks: a concurrent call with the same match id has committed by now.
     stored = MatchResult.objects.filter(match_id=match_id).first()
     if stored is not None:
@@ -157,7 +209,7 @@ def update_ratings(
 
     r1, r2 = locked[p1], locked[p2]
     delta = elo_delta(r1.current_elo, r2.current_elo, score_for(p1, winner))
-    played_at = played_at or timezone.now()
+    now = timezone.now()
     changes = []
     for rating, d in ((r1, delta), (r2, -delta)):
         before = rating.current_elo
@@ -174,8 +226,9 @@ def update_ratings(
         if rating.last_match_date is None or played_at > rating.last_match_date:
             rating.last_match_date = played_at
         rating.revision += 1
-        rating.save()
+        rating.updated_at = now
         changes.append(_change(rating.user_id, before, rating.current_elo))
+    PlayerRating.objects.bulk_update([r1, r2], _MATCH_FIELDS)
 
     MatchResult.objects.create(
         match_id=match_id,
@@ -183,8 +236,8 @@ def update_ratings(
         player2_id=p2,
         winner_id=winner,
         is_draw=winner is None,
-        player1_score=player1_score or 0,
-        player2_score=player2_score or 0,
+        player1_score=scores["player1_score"] or 0,
+        player2_score=scores["player2_score"] or 0,
         duration_seconds=duration_seconds,
         player1_elo_before=changes[0].old_elo,
         player1_elo_after=changes[0].new_elo,
@@ -208,6 +261,20 @@ def update_ratings(
             )
     _after_commit([r1, r2])
     return RatingUpdate(match_id, winner, winner is None, changes[0], changes[1], replayed=False)
+
+
+_MATCH_FIELDS = [
+    "current_elo",
+    "peak_elo",
+    "tier",
+    "wins",
+    "losses",
+    "draws",
+    "win_rate",
+    "last_match_date",
+    "revision",
+    "updated_at",
+]
 
 
 @transaction.atomic
