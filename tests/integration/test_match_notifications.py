@@ -14,7 +14,9 @@ consumer applied a redelivered event a second time (no ``ProcessedEvent`` claim 
 a second row for the same event; if ``match.completed`` itself were applied twice, ranking and
 the battle pass would publish a second set of follow-up events with new ids, and every kind
 would show up twice. Both are counted below, per user and kind, after the bus has nothing left
-to redeliver (every subscription's backlog, leased messages included, is empty).
+to redeliver (every subscription's backlog, leased messages included, is empty). Checked by
+breaking both guards (the claim result ignored, the unique constraint dropped): every kind comes
+twice. And the consumer's own count of skipped duplicates shows the second copies did arrive.
 """
 
 import re
@@ -143,23 +145,7 @@ def test_match_yields_one_notification_of_each_kind_when_delivered_twice(
         assert bus.fake.published.get(topic, 0) >= count, event_type
     assert bus.fake.published.get(pubsub.topic_path("match-completed"), 0) >= 1
     assert not DeadLetter.objects.exists()
-
-    # One ProcessedEvent per (event, handler), for every handler of every event.
-    expected = {
-        (uuid.UUID(match_event), h) for h in map(handler_name, handlers_for("match.completed"))
-    }
-    for rows in outbox.values():
-        for row in rows:
-            expected |= {(row.event_id, handler_name(h)) for h in handlers_for(row.event_type)}
-    claims = list(ProcessedEvent.objects.values_list("event_id", "handler", "outcome"))
-    assert sorted((e, h) for e, h, _ in claims) == sorted(expected)
-    assert {outcome for _, _, outcome in claims} == {"processed"}
-    # The consumer ran each (event, handler) once and skipped its second copy (at least once:
-    # a publish retried after a timeout may add more).
-    counts = consumer_counts(consumer.output())
-    assert counts["processed"] == len(expected), counts
-    assert counts["duplicates"] >= len(expected), counts
-    assert counts["rejected"] == counts["failed"] == 0, counts
+    assert bus.fake.published.get(pubsub.topic_path(pubsub.DEAD_LETTER_TOPIC), 0) == 0
 
     def source(event_type, user):
         (row,) = [r for r in outbox[event_type] if r.envelope["data"]["user_id"] == str(user.pk)]
@@ -211,3 +197,20 @@ def test_match_yields_one_notification_of_each_kind_when_delivered_twice(
     }
     assert Notification.objects.count() == 5
     assert not Notification.objects.filter(read_at__isnull=False).exists()
+
+    # One ProcessedEvent per (event, handler), for every handler of every event.
+    expected = {
+        (uuid.UUID(match_event), h) for h in map(handler_name, handlers_for("match.completed"))
+    }
+    for rows in outbox.values():
+        for row in rows:
+            expected |= {(row.event_id, handler_name(h)) for h in handlers_for(row.event_type)}
+    claims = list(ProcessedEvent.objects.values_list("event_id", "handler", "outcome"))
+    assert sorted((e, h) for e, h, _ in claims) == sorted(expected)
+    assert {outcome for _, _, outcome in claims} == {"processed"}
+    # The consumer ran each (event, handler) once and skipped its second copy (at least once:
+    # a publish retried after a timeout may add more).
+    counts = consumer_counts(consumer.output())
+    assert counts["processed"] == len(expected), counts
+    assert counts["duplicates"] >= len(expected), counts
+    assert counts["rejected"] == counts["failed"] == 0, counts
