@@ -66,18 +66,16 @@ def _advance(
 
     lock_progress(user=user, season=season)
     rows = _locked_rows(user=user, challenges=challenges)
-    completed, changed = [], []
+    completed = []
     now = timezone.now()
     for challenge in sorted(challenges, key=lambda c: c.pk):
         row = rows[challenge.pk]
         row.progress += deltas[challenge.metric]
-        row.updated_at = now
         newly_done = row.completed_at is None and row.progress >= challenge.target
         if newly_done:
             row.completed_at = now
             completed.append(challenge)
-        changed.append(row)
-    ChallengeProgress.objects.bulk_update(changed, ["progress", "completed_at", "updated_at"])
+        row.save(update_fields=["progress", "completed_at", "updated_at"])
     for challenge in completed:
         _complete(
             user=user, season=season, challenge=challenge, match_id=match_id, challenges=challenges

@@ -209,7 +209,6 @@ def _apply(
 
     r1, r2 = locked[p1], locked[p2]
     delta = elo_delta(r1.current_elo, r2.current_elo, score_for(p1, winner))
-    now = timezone.now()
     changes = []
     for rating, d in ((r1, delta), (r2, -delta)):
         before = rating.current_elo
@@ -226,9 +225,8 @@ def _apply(
         if rating.last_match_date is None or played_at > rating.last_match_date:
             rating.last_match_date = played_at
         rating.revision += 1
-        rating.updated_at = now
+        rating.save(update_fields=_MATCH_FIELDS)
         changes.append(_change(rating.user_id, before, rating.current_elo))
-    PlayerRating.objects.bulk_update([r1, r2], _MATCH_FIELDS)
 
     MatchResult.objects.create(
         match_id=match_id,

@@ -14,12 +14,12 @@ from tests.events.conftest import match_payload
 from tests.events.expectations import assert_applied_once, make_challenges
 
 # Measured after / before the match path was trimmed (statements, including the handler's
-# savepoint pair): first match 48 / 120; both players completing a challenge 50 / 123; later
-# matches 38 / 90; a season without challenges 29 / 72.
-FIRST_MAX = 50
-COMPLETING_MAX = 52
-STEADY_MAX = 40
-NO_CHALLENGES_MAX = 30
+# savepoint pair): first match 52 / 120; both players completing a challenge 54 / 123; later
+# matches 40-42 / 86-90; a season without challenges 30 / 72.
+FIRST_MAX = 54
+COMPLETING_MAX = 56
+STEADY_MAX = 44
+NO_CHALLENGES_MAX = 31
 
 
 @pytest.fixture
