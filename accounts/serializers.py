@@ -64,10 +64,6 @@ class PasswordResetConfirmRequestSerializer(serializers.Serializer):
     new_password = serializers.CharField(max_length=128, trim_whitespace=False)
 
 
-class EmptySerializer(serializers.Serializer):
-    """``{}``."""
-
-
 class TwoFactorSetupSerializer(serializers.Serializer):
     secret = serializers.CharField(help_text="Base32 TOTP secret (shown only until verified).")
     otpauth_url = serializers.CharField(help_text="otpauth://totp/1v1bro:<email>?secret=…")

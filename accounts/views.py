@@ -12,7 +12,6 @@ from accounts.keys import jwks
 from accounts.ratelimit import client_ip
 from accounts.serializers import (
     AuthResponseSerializer,
-    EmptySerializer,
     LoginRequestSerializer,
     LogoutRequestSerializer,
     PasswordChangeRequestSerializer,
@@ -23,7 +22,7 @@ from accounts.serializers import (
     TokenPairSerializer,
     UserSerializer,
 )
-from core.schema import error_responses
+from core.schema import EMPTY_OBJECT, error_responses
 
 TAGS = ["auth"]
 _E401_TOKEN = "AUTH_TOKEN_INVALID (missing, bad, revoked) or AUTH_TOKEN_EXPIRED"
@@ -191,7 +190,7 @@ class PasswordChangeApi(APIView):
         operation_id="auth_password_change",
         request=PasswordChangeRequestSerializer,
         responses={
-            200: EmptySerializer,
+            200: EMPTY_OBJECT,
             **error_responses(
                 400,
                 401,
@@ -219,7 +218,7 @@ class PasswordResetApi(APIView):
         operation_id="auth_password_reset",
         request=PasswordResetRequestSerializer,
         responses={
-            202: EmptySerializer,
+            202: EMPTY_OBJECT,
             **error_responses(400, 429, e429=_E429),
         },
         tags=TAGS,
@@ -239,7 +238,7 @@ class PasswordResetConfirmApi(APIView):
         operation_id="auth_password_reset_confirm",
         request=PasswordResetConfirmRequestSerializer,
         responses={
-            200: EmptySerializer,
+            200: EMPTY_OBJECT,
             **error_responses(
                 400,
                 429,

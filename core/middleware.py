@@ -55,6 +55,13 @@ class RequestIdMiddleware:
             request_id_var.reset(token)
 
 
+def allowed_methods(view_class) -> set[str]:
+    methods = {m.upper() for m in view_class.http_method_names if hasattr(view_class, m)}
+    if "GET" in methods:
+        methods.add("HEAD")
+    return methods
+
+
 class ApiErrorMiddleware:
     """Under /api/, an exception that escaped the view becomes the envelope (even with DEBUG on,
     so no traceback page ever reaches a client)."""
@@ -64,6 +71,21 @@ class ApiErrorMiddleware:
 
     def __call__(self, request):
         return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        """A method the view does not have is a 405 before anything else — before
+        authentication, which DRF would otherwise run first and answer 401."""
+        view_class = getattr(view_func, "cls", None)
+        if view_class is None or not request.path.startswith("/api/"):
+            return None
+        allowed = allowed_methods(view_class)
+        if request.method.upper() in allowed:
+            return None
+        response = error_response(
+            "METHOD_NOT_ALLOWED", f'Method "{request.method}" not allowed.', 405
+        )
+        response["Allow"] = ", ".join(sorted(allowed))
+        return response
 
     def process_exception(self, request, exception):
         if not request.path.startswith("/api/"):

@@ -4,6 +4,7 @@ import redis
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from core.exceptions import error_response
@@ -53,6 +54,7 @@ def readyz(request):
     return JsonResponse(body, status=503 if failed else 200)
 
 
+@csrf_exempt
 def api_not_found(request, *args, **kwargs):
     return error_response("NOT_FOUND", f"No route for {request.method} {request.path}.", 404)
 

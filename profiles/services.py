@@ -66,7 +66,11 @@ def add_xp(user, amount: int) -> LevelChange:
         cursor.execute(
             f"UPDATE {table} SET total_xp = total_xp + %s, updated_at = %s "  # noqa: S608
             "WHERE user_id = %s RETURNING total_xp, level",
-            [amount, timezone.now(), user.pk],
+            [
+                amount,
+                Profile._meta.get_field("updated_at").get_db_prep_value(timezone.now(), connection),
+                Profile._meta.pk.get_db_prep_value(user.pk, connection),  # UUID per backend
+            ],
         )
         row = cursor.fetchone()
         if row is None:

@@ -104,8 +104,10 @@ MEDIA_URL = "media/"
 DATABASES = {"default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=0))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Concurrent writers on the embedded default wait instead of failing at once.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Concurrent writers on the embedded default wait for the lock instead of failing at once:
+    # IMMEDIATE takes the write lock when the transaction starts, so the timeout applies (a
+    # deferred transaction upgrading to a writer fails with "database is locked" at once).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(timeout=20, transaction_mode="IMMEDIATE")
 
 # --- Cache: Redis when REDIS_URL is set, local memory otherwise --------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -204,6 +206,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.schema.add_throttle_responses",
     ],
 }
 

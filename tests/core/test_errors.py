@@ -65,3 +65,55 @@ def test_unhandled_exception_is_a_500_without_traceback_and_is_logged(path, capl
 def test_missing_credentials_on_auth_endpoint(api_client):
     error = assert_envelope(api_client.get("/api/v1/auth/me/"), 401, "AUTH_TOKEN_INVALID")
     assert error["details"] == {}
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("delete", "/api/v1/auth/me/"), ("put", "/api/v1/auth/me/"), ("get", "/api/v1/auth/login/")],
+)
+def test_wrong_method_is_405_even_without_credentials(api_client, method, path):
+    response = getattr(api_client, method)(path)
+    assert_envelope(response, 405, "METHOD_NOT_ALLOWED")
+    assert "GET" in response["Allow"] or "POST" in response["Allow"]
+
+
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+def test_unknown_route_is_404_for_every_method_not_a_csrf_page(method):
+    client = Client(enforce_csrf_checks=True)
+    response = getattr(client, method)("/api/v1/nope/", data="{}", content_type="application/json")
+    assert_envelope(response, 404, "NOT_FOUND")
+    missing_slash = client.post("/api/v1/auth/login", data="{}", content_type="application/json")
+    assert_envelope(missing_slash, 404, "NOT_FOUND")
+
+
+@pytest.mark.parametrize("offset", ["9223372036854775808", "99999999999999999999999"])
+def test_huge_offset_is_an_empty_page_not_a_500(api_client, offset):
+    from rest_framework.request import Request
+    from rest_framework.test import APIRequestFactory
+
+    from core.pagination import MAX_OFFSET, page_params
+
+    request = Request(APIRequestFactory().get(f"/x?offset={offset}"))
+    assert page_params(request) == (50, MAX_OFFSET)
+
+
+def test_limit_zero_is_refused(api_client):
+    from rest_framework.request import Request
+    from rest_framework.test import APIRequestFactory
+
+    from core.pagination import page_params
+
+    with pytest.raises(Exception) as exc:
+        page_params(Request(APIRequestFactory().get("/x?limit=0")))
+    assert getattr(exc.value, "code", None) == "VALIDATION_ERROR"
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/cosmetics/", "/api/v1/leaderboards/global/", "/api/v1/leaderboards/regional/US/"],
+)
+def test_huge_offset_on_real_lists_is_an_empty_page(api_client, path):
+    response = api_client.get(path, {"offset": "9223372036854775808"})
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body.get("results", body.get("entries")) == []

@@ -5,6 +5,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 
 import pytest
@@ -60,6 +61,14 @@ def test_schema_is_valid_openapi_3(api_client):
     assert schema["openapi"].startswith("3.")
     validate(schema)
     assert "/api/v1/auth/login/" in schema["paths"]
+    # Default throttles apply to every operation, so every operation documents 429.
+    unthrottled = [
+        (path, method)
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+        if "429" not in operation["responses"]
+    ]
+    assert unthrottled == []
 
 
 def test_docs_page_is_html_served_locally(api_client):
@@ -74,6 +83,45 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def _post(port: int, path: str, body: dict, token: str = "") -> tuple[int, dict]:
+    import json
+
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}{path}", data=json.dumps(body).encode(), headers=headers
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as r:
+            return r.status, json.loads(r.read() or b"{}")
+    except urllib.error.HTTPError as exc:
+        return exc.code, {}
+
+
+def _parallel_writers(port: int, count: int) -> list[int]:
+    """``count`` players take their daily bonus at once: transactions that read, then write."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    tokens = []
+    for i in range(count):
+        status, body = _post(
+            port,
+            "/api/v1/auth/register/",
+            {
+                "email": f"p{i}@example.com",
+                "password": "Sqlite-Writers-42",
+                "display_name": f"W{i}xx",
+            },
+        )
+        assert status == 201, status
+        tokens.append(body["access"])
+    with ThreadPoolExecutor(count) as pool:
+        return sorted(
+            pool.map(lambda t: _post(port, "/api/v1/battlepass/daily-bonus/", {}, t)[0], tokens)
+        )
 
 
 def test_embedded_default_starts_and_answers_healthz(tmp_path):
@@ -112,6 +160,8 @@ def test_embedded_default_starts_and_answers_healthz(tmp_path):
                 time.sleep(0.3)
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5) as r:
             assert r.status == 200
+        # Concurrent writers on SQLite wait for the lock instead of failing with a 500.
+        assert _parallel_writers(port, count=6) == [200] * 6
     finally:
         server.terminate()
         server.wait(10)
