@@ -52,6 +52,18 @@ class MediaRejected(Exception):
         super().__init__(reason)
 
 
+def sniff_image_type(head: bytes) -> str | None:
+    """The allowed image type the file's first bytes announce, or None (API.md: the type is
+    checked on the bytes, not the header)."""
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
 def human_size(num_bytes: int) -> str:
     mib = num_bytes / (1024 * 1024)
     return f"{mib:g} MiB" if mib >= 1 else f"{num_bytes} bytes"

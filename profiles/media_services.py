@@ -24,7 +24,14 @@ from profiles.errors import (
     UploadMissing,
     UploadNotOwned,
 )
-from profiles.imaging import ALLOWED_TYPES, SPECS, MediaRejected, human_size, render
+from profiles.imaging import (
+    ALLOWED_TYPES,
+    SPECS,
+    MediaRejected,
+    human_size,
+    render,
+    sniff_image_type,
+)
 from profiles.models import MediaStatus, MediaUpload, Profile
 from profiles.services import profile_changed_notify
 from profiles.storage import MediaObjectMissing, MediaStorageError, get_media_storage
@@ -108,6 +115,7 @@ def media_confirm(*, user, kind: str, storage_path: str) -> MediaUpload:
         raise UploadFileTooLarge(
             f"{_article(kind)} {kind} may be at most {human_size(spec.max_bytes)}."
         )
+    _check_image_bytes(storage, storage_path)
     try:
         with transaction.atomic():
             profile = Profile.objects.select_for_update().get(pk=user.pk)
@@ -118,6 +126,19 @@ def media_confirm(*, user, kind: str, storage_path: str) -> MediaUpload:
     except IntegrityError:  # the same path confirmed concurrently
         return _reconfirm(MediaUpload.objects.get(storage_path=storage_path), user=user, kind=kind)
     return upload
+
+
+def _check_image_bytes(storage, storage_path: str) -> None:
+    """415 at once when the bytes are not a PNG, JPEG or WebP image (whatever the header
+    said); the upload is deleted and nothing else changes. The task still decodes it fully."""
+    try:
+        head = storage.read(storage_path)[:16]
+    except MediaStorageError as exc:
+        logger.warning("Storage read failed for %s: %s", storage_path, exc)
+        raise StorageUnavailable()
+    if sniff_image_type(head) is None:
+        _delete_quietly(storage_path)
+        raise UploadInvalidType("The file is not a PNG, JPEG or WebP image.")
 
 
 def _reconfirm(upload: MediaUpload, *, user, kind: str) -> MediaUpload:

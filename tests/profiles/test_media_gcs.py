@@ -89,7 +89,13 @@ def test_bad_upload_on_gcs_keeps_the_old_avatar(
     bucket = gcs_media["bucket"]
     upload_gcs(auth_client, "avatar", image_bytes(), django_capture_on_commit_callbacks)
     published = _me(auth_client)
-    for data, reason in [(b"plain text" * 50, "not a PNG"), (bomb_png, "pixels")]:
+    grant, response = upload_gcs(
+        auth_client, "avatar", b"plain text" * 50, django_capture_on_commit_callbacks
+    )
+    assert response.status_code == 415  # checked on the bytes at confirm
+    assert _me(auth_client)["avatar_status"] == "ready"
+    assert bucket.get_blob(grant["storage_path"]) is None
+    for data, reason in [(bomb_png, "pixels")]:
         grant, response = upload_gcs(
             auth_client, "avatar", data, django_capture_on_commit_callbacks
         )

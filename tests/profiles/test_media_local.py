@@ -258,30 +258,36 @@ def _truncated_jpeg() -> bytes:
 
 
 @pytest.mark.parametrize(
-    ("name", "data_factory", "reason"),
+    "data_factory",
     [
-        ("text declared as PNG", lambda: b"hello, this is not an image\n" * 40, "not a PNG"),
-        ("a GIF", lambda: image_bytes("GIF", (300, 300), mode="P", color=3), "not a PNG"),
-        ("a truncated JPEG", _truncated_jpeg, "truncated or corrupt"),
+        pytest.param(lambda: b"hello, this is not an image\n" * 40, id="text declared as PNG"),
+        pytest.param(lambda: image_bytes("GIF", (300, 300), mode="P", color=3), id="a GIF"),
     ],
 )
-def test_bad_upload_fails_readably_and_keeps_the_old_avatar(
-    auth_client,
-    user,
-    local_media,
-    published,
-    django_capture_on_commit_callbacks,
-    name,
-    data_factory,
-    reason,
+def test_bytes_that_are_no_allowed_image_are_refused_at_confirm(
+    auth_client, user, local_media, published, django_capture_on_commit_callbacks, data_factory
 ):
+    """The type is checked on the bytes (API.md): 415 at confirm, nothing queued or changed."""
     _, response = upload_local(
         auth_client, "avatar", data_factory(), django_capture_on_commit_callbacks
+    )
+    assert response.status_code == 415
+    assert response.json()["error"]["code"] == "UPLOAD_INVALID_TYPE"
+    me = _assert_old_avatar_kept(auth_client, user, local_media, published)
+    assert me["avatar_status"] == "ready"
+    assert len(uploads_of(user)) == 1  # only the published one: nothing was queued
+
+
+def test_a_truncated_jpeg_fails_readably_and_keeps_the_old_avatar(
+    auth_client, user, local_media, published, django_capture_on_commit_callbacks
+):
+    _, response = upload_local(
+        auth_client, "avatar", _truncated_jpeg(), django_capture_on_commit_callbacks
     )
     assert response.status_code == 202
     me = _assert_old_avatar_kept(auth_client, user, local_media, published)
     assert me["avatar_status"] == "failed"
-    assert reason in me["avatar_status_reason"]
+    assert "truncated or corrupt" in me["avatar_status_reason"]
     assert uploads_of(user)[-1].status == MediaStatus.FAILED
 
 
@@ -335,7 +341,7 @@ def test_an_expired_upload_url_is_refused(
 def test_a_failed_upload_then_a_good_one_is_ready_again(
     auth_client, user, local_media, published, django_capture_on_commit_callbacks
 ):
-    upload_local(auth_client, "avatar", b"not an image", django_capture_on_commit_callbacks)
+    upload_local(auth_client, "avatar", _truncated_jpeg(), django_capture_on_commit_callbacks)
     assert _me(auth_client)["avatar_status"] == "failed"
     upload_local(
         auth_client, "avatar", image_bytes(color=(1, 2, 3)), django_capture_on_commit_callbacks
