@@ -1,18 +1,21 @@
 """Run tasks through a real broker for one test, then give eager mode back untouched.
 
 Eager sends still borrow a producer from the app's connection pool, and that pool stays bound
-to the broker URL it was built with; closing it without dropping it leaves "Acquire on closed
-pool" for every later test of the same worker. So the pool is dropped on the way in and out.
+to the broker URL it was built with; a closed pool left in kombu's cache gives "Acquire on
+closed pool" to every later test of the same worker. So the pools are reset on the way in and
+out.
 """
 
 import contextlib
 
 import redis
+from kombu import pools as kombu_pools
 
 
 def _drop_connection_pools(app) -> None:
-    if app._pool is not None:
-        app._pool.force_close_all()
+    # The app's pools are kombu's process-wide ones, cached per broker URL: closing one in place
+    # would hand the closed pool to the next send. reset() closes them and empties the cache.
+    kombu_pools.reset()
     app._pool = None
     app.amqp._producer_pool = None
 
