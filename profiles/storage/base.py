@@ -8,6 +8,7 @@ a missing object raises :class:`MediaObjectMissing`.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from datetime import datetime
 
 UPLOAD_TOKEN_SALT = "profiles.local-upload"
@@ -22,35 +23,35 @@ class MediaObjectMissing(Exception):
     """No object at that path."""
 
 
-class MediaStorage:
+class MediaStorage(ABC):
     """Backend-independent operations on media objects (paths relative to the bucket/root)."""
 
     backend = ""
 
-    def size(self, path: str) -> int:
-        raise NotImplementedError
+    @abstractmethod
+    def size(self, path: str) -> int: ...
 
-    def read(self, path: str) -> bytes:
-        raise NotImplementedError
+    @abstractmethod
+    def read(self, path: str) -> bytes: ...
 
-    def write(self, path: str, data: bytes, content_type: str) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def write(self, path: str, data: bytes, content_type: str) -> None: ...
 
-    def delete(self, path: str) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def delete(self, path: str) -> None: ...
 
-    def listdir(self, prefix: str) -> tuple[list[str], list[str]]:
-        raise NotImplementedError
+    @abstractmethod
+    def listdir(self, prefix: str) -> tuple[list[str], list[str]]: ...
 
-    def public_url(self, path: str) -> str:
-        raise NotImplementedError
+    @abstractmethod
+    def public_url(self, path: str) -> str: ...
 
-    def upload_url(self, *, path: str, content_type: str, max_size: int, user_id: str) -> str:
-        raise NotImplementedError
+    @abstractmethod
+    def upload_url(self, *, path: str, content_type: str, max_size: int, user_id: str) -> str: ...
 
+    @abstractmethod
     def purge_uploads(self, older_than: datetime) -> int:
         """Delete objects under ``uploads/`` created before ``older_than`` (never confirmed)."""
-        raise NotImplementedError
 
     def exists(self, path: str) -> bool:
         try:
