@@ -180,7 +180,7 @@ def _check_recorded(report: CsvReport) -> None:
     report.valid = keep
 
 
-COLUMNS = (
+MATCH_RESULT_COLUMNS = (
     "match_id",
     "player1_id",
     "player2_id",
@@ -195,8 +195,8 @@ COLUMNS = (
     "player2_elo_after",
     "elo_delta",
     "played_at",
-    "created_at",
 )
+COLUMNS = (*MATCH_RESULT_COLUMNS, "created_at")
 
 
 def import_matches(matches: list[CsvMatch]) -> int:

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from django.db import connection, models
 from django.utils import timezone
 
+from ranking.csv_import import MATCH_RESULT_COLUMNS
 from ranking.elo import tier_for
 
 COUNTRIES = ["US", "DE", "FR", "GB", "BR", "JP", "KR", "CA", "ES", "IT", "PL", "SE", "MX", "AU"]
@@ -167,21 +168,6 @@ def seed_matches(ids: list[uuid.UUID], n: int, seed: int = 11) -> int:
 
     return copy_model(
         MatchResult,
-        [
-            "match_id",
-            "player1_id",
-            "player2_id",
-            "winner_id",
-            "is_draw",
-            "player1_score",
-            "player2_score",
-            "duration_seconds",
-            "player1_elo_before",
-            "player1_elo_after",
-            "player2_elo_before",
-            "player2_elo_after",
-            "elo_delta",
-            "played_at",
-        ],
+        list(MATCH_RESULT_COLUMNS),
         rows(),
     )
