@@ -25,6 +25,7 @@ from redis.exceptions import RedisError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from accounts.models import AccessTokenDenial, User
+from core.outage import outage_report
 from core.redis import get_redis, rkey
 
 logger = logging.getLogger(__name__)
@@ -60,8 +61,8 @@ def is_access_token_revoked(user: User, token) -> bool:
         return _denied_in_db(jti)
     try:
         return bool(client.exists(_deny_key(jti)))
-    except (RedisError, OSError):
-        logger.warning("Token denylist: Redis unavailable, checking the database", exc_info=True)
+    except (RedisError, OSError) as exc:
+        outage_report(logger, "Redis (token revocation)", exc, "checking the database")
         return _denied_in_db(jti)
 
 

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "core.middleware.RequestIdMiddleware",
+    "core.middleware.ApiGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -129,6 +130,8 @@ else:
             "KEY_PREFIX": CACHE_KEY_PREFIX,
         }
     }
+# A Redis (or cache) outage is logged once per this many seconds, not on every request.
+OUTAGE_LOG_INTERVAL_SECONDS = env.float("OUTAGE_LOG_INTERVAL_SECONDS", default=60.0)
 
 # --- Celery: broker from CELERY_BROKER_URL; with none, tasks run in-process ---------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
@@ -168,7 +171,7 @@ THROTTLE_ANON_RATE = env.str("THROTTLE_ANON_RATE", default="120/min")
 THROTTLE_USER_RATE = env.str("THROTTLE_USER_RATE", default="600/min")
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["core.parsers.JSONParser"],
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.JWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_PAGINATION_CLASS": "core.pagination.LimitOffsetPagination",
@@ -223,6 +226,8 @@ JWT_PREVIOUS_PUBLIC_KEYS = env.list("JWT_PREVIOUS_PUBLIC_KEYS", default=[])
 JWT_KEY_DIR = LOCAL_DIR / "jwt"
 
 GAME_SERVICE_TOKEN = env.str("GAME_SERVICE_TOKEN", default="")
+# Wrong service tokens per client IP, "<failures>/<seconds>": past it, 429 until the window ends.
+SERVICE_TOKEN_FAILURES_IP = env.str("SERVICE_TOKEN_FAILURES_IP", default="10/60")
 
 # --- Gateway: CORS, security headers -------------------------------------------------------------
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
