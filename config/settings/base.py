@@ -24,7 +24,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.admin.AdminConfig",  # django.contrib.admin on accounts.admin_site.StaffAdminSite
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -60,6 +60,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.middleware.ApiErrorMiddleware",
@@ -411,6 +412,11 @@ AUTH_RATE_LIMITS = {
     "password_reset_ip": env.str("AUTH_RATE_PASSWORD_RESET_IP", default="5/60"),
     "password_reset_email": env.str("AUTH_RATE_PASSWORD_RESET_EMAIL", default="5/900"),
 }
+# A refresh token presented again within this many seconds of its rotation (two tabs refreshing
+# at once) is refused without revoking its family; any later reuse revokes the family.
+AUTH_REFRESH_REUSE_GRACE_SECONDS = env.int("AUTH_REFRESH_REUSE_GRACE_SECONDS", default=5)
+# The Django admin refuses staff without 2FA (a confirmed TOTP device); on unless DEBUG.
+ADMIN_REQUIRE_2FA = env.bool("ADMIN_REQUIRE_2FA", default=not DEBUG)
 # Password-reset tokens expire after this many seconds (Django's setting); PASSWORD_RESET_URL, if
 # set, is a link with "{token}" put in the mail, e.g. https://play.1v1bro.gg/reset?token={token}.
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT_SECONDS", default=3600)
