@@ -27,6 +27,15 @@ SETUP_2FA_MESSAGE = (
 )
 
 
+def _two_factor_hint(user) -> str:
+    """Why a logged-in staff member is sent back to the login page."""
+    if not user.is_authenticated or not user.is_staff:
+        return ""
+    if two_factor.two_factor_enabled(user):
+        return "This session was not verified with your two-factor code: log in again with it."
+    return SETUP_2FA_MESSAGE if settings.ADMIN_REQUIRE_2FA else ""
+
+
 class AdminLoginForm(AdminAuthenticationForm):
     otp_token = forms.CharField(
         required=False,
@@ -97,7 +106,7 @@ class StaffAdminSite(OTPAdminSite):
 
     def login(self, request, extra_context=None):
         """The login page; a rate-limited attempt shows the form again with status 429."""
-        context = {**(extra_context or {}), "setup_2fa_message": SETUP_2FA_MESSAGE}
+        context = {**(extra_context or {}), "two_factor_hint": _two_factor_hint(request.user)}
         response = super().login(request, context)
         form = (getattr(response, "context_data", None) or {}).get("form")
         limited = getattr(form, "rate_limited", None)

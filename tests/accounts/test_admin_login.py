@@ -109,6 +109,8 @@ def test_a_session_of_staff_with_2fa_that_skipped_the_code_is_refused(client, st
     client.force_login(staff)  # a session without an OTP-verified device
     response = client.get("/admin/")
     assert response.status_code == 302 and response["Location"].startswith(LOGIN)
+    page = client.get(response["Location"])
+    assert "not verified with your two-factor code" in page.content.decode()
 
 
 def test_without_the_requirement_staff_without_2fa_log_in_with_the_password(settings, staff):
@@ -131,6 +133,7 @@ def test_the_requirement_refuses_staff_without_2fa_and_says_how_to_set_it_up(set
     session = Client()
     session.force_login(staff)
     assert session.get("/admin/").status_code == 302
+    assert "/api/v1/auth/2fa/setup/" in session.get(LOGIN).content.decode()
 
 
 def test_the_requirement_admits_staff_who_give_their_code(settings, staff, staff_totp):
