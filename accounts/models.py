@@ -82,3 +82,34 @@ class AccessTokenDenial(models.Model):
 
     def __str__(self):
         return self.jti
+
+
+class TokenFamily(models.Model):
+    """The refresh tokens descended from one login: each rotation replaces ``current_jti``.
+
+    Presenting a refresh token of the family other than the current one is reuse — a copy was
+    taken — and revokes the family: its refresh token and every access token carrying its id
+    (the ``fam`` claim) stop working (RFC 9700 §4.14). Logout revokes it too."""
+
+    class Revoked(models.TextChoices):
+        REUSE = "reuse", "refresh token reused"
+        LOGOUT = "logout", "logged out"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="token_families")
+    created_at = models.DateTimeField(default=timezone.now)
+    current_jti = models.CharField(max_length=64)
+    previous_jti = models.CharField(max_length=64, blank=True, default="")
+    rotated_at = models.DateTimeField(null=True, blank=True)
+    # When the current refresh token expires; every access token of the family is dead by then.
+    expires_at = models.DateTimeField(db_index=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.CharField(
+        max_length=10, choices=Revoked.choices, blank=True, default=""
+    )
+
+    class Meta:
+        verbose_name_plural = "token families"
+
+    def __str__(self):
+        return f"{self.pk} ({self.revoked_reason or 'live'})"

@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from accounts.models import User
+from profiles.serializers import DisplayNameField
 
 
 class UserSerializer(serializers.ModelSerializer):
@@ -24,7 +25,7 @@ class UserSerializer(serializers.ModelSerializer):
 class RegisterRequestSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
     password = serializers.CharField(max_length=128, trim_whitespace=False)
-    display_name = serializers.CharField(min_length=3, max_length=50)
+    display_name = DisplayNameField()
 
 
 class LoginRequestSerializer(serializers.Serializer):

@@ -2,11 +2,17 @@
 password change, deactivation. Password reset lives in ``password_reset``, 2FA devices in
 ``two_factor``."""
 
+import logging
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import update_last_login
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django_otp.models import Device
 from rest_framework_simplejwt.exceptions import ExpiredTokenError, TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
@@ -19,11 +25,13 @@ from accounts.errors import (
     TwoFactorInvalid,
     TwoFactorRequired,
 )
-from accounts.models import User, normalize_email
+from accounts.models import TokenFamily, User, normalize_email
 from accounts.signals import user_deactivated
-from accounts.tokens import issue_tokens, refresh_payload
+from accounts.tokens import FAMILY_CLAIM, issue_tokens, refresh_payload
 from core.errors import ValidationFailed
 from profiles.services import profile_create
+
+security_logger = logging.getLogger("accounts.security")
 
 
 def password_check(*, password: str, user: User | None = None, field: str = "password") -> None:
@@ -56,10 +64,12 @@ def user_login_tokens(*, user: User) -> dict[str, str]:
     return issue_tokens(user)
 
 
-def user_login(
+def user_authenticate(
     *, email: str, password: str, totp_code: str = "", client_ip: str, request=None
-) -> tuple[User, dict[str, str]]:
-    """Check the limits, the password and (when on) the second factor; then issue tokens.
+) -> tuple[User, Device | None]:
+    """Check the limits, the password and (when on) the second factor: the user and the OTP
+    device that verified them (None without 2FA). The API login and the admin login both go
+    through here, so they share the limits.
 
     Every attempt counts against the client IP. Against the account, an attempt reserves one
     "failure" before the password is checked (atomic: parallel guesses cannot exceed the limit)
@@ -72,13 +82,25 @@ def user_login(
     user = authenticate(request, email=normalize_email(email), password=password)
     if user is None:
         raise InvalidCredentials()
+    device = None
     if two_factor.two_factor_enabled(user):
         if not totp_code:
             ratelimit.release("login-account", account)
             raise TwoFactorRequired()
-        if not two_factor.code_verify(user=user, code=totp_code):
+        device = two_factor.code_verify(user=user, code=totp_code)
+        if device is None:
             raise TwoFactorInvalid()
     ratelimit.release("login-account", account)
+    return user, device
+
+
+def user_login(
+    *, email: str, password: str, totp_code: str = "", client_ip: str, request=None
+) -> tuple[User, dict[str, str]]:
+    """``user_authenticate``, then a new token family."""
+    user, _ = user_authenticate(
+        email=email, password=password, totp_code=totp_code, client_ip=client_ip, request=request
+    )
     return user, user_login_tokens(user=user)
 
 
@@ -91,25 +113,62 @@ def _refresh_claims(raw: str, *, allow_expired: bool = False) -> dict:
         raise TokenRefused() from exc
 
 
-@transaction.atomic
 def refresh_rotate(*, raw_refresh: str) -> dict[str, str]:
-    """Blacklist the presented refresh token and issue a new pair for its (active) user.
+    """Blacklist the presented refresh token and issue the next pair of its family.
 
-    The outstanding-token row is locked, so of two parallel uses of one token only one wins."""
+    The family row is locked, so of two parallel uses of one token only one wins. Presenting a
+    token the family has already rotated past is reuse: the family is revoked (its refresh token
+    and every access token carrying its id), logged as a security event, and answered 401 —
+    except for the token rotated last within ``AUTH_REFRESH_REUSE_GRACE_SECONDS`` of its rotation
+    (two tabs refreshing at once), which is refused without revoking anything."""
     claims = _refresh_claims(raw_refresh)
-    outstanding = (
-        OutstandingToken.objects.select_for_update(of=("self",))
-        .filter(jti=claims["jti"])
-        .order_by()
-        .first()
+    tokens, revoked = _rotate(claims)
+    if revoked is not None:
+        security_logger.warning(
+            "Refresh token reuse: token family %s of user %s revoked",
+            revoked.pk,
+            revoked.user_id,
+            extra={"event": "refresh_token_reuse", "user_id": str(revoked.user_id)},
+        )
+        raise TokenRefused("Refresh token reuse detected: this session has been revoked.")
+    return tokens
+
+
+@transaction.atomic
+def _rotate(claims: dict) -> tuple[dict[str, str], None] | tuple[None, TokenFamily]:
+    """The new pair, or ``(None, family)`` when reuse revoked the family (committed before the
+    caller answers 401). Raises ``TokenRefused`` for every other dead token."""
+    family_id = claims.get(FAMILY_CLAIM)
+    family = (
+        TokenFamily.objects.select_for_update().filter(pk=family_id).first() if family_id else None
     )
+    if family is None or family.revoked_at is not None:
+        raise TokenRefused()
+    if claims["jti"] != family.current_jti:
+        if _rotated_just_now(family, claims["jti"]):
+            raise TokenRefused(
+                "This refresh token was just rotated by another request; use the newest one."
+            )
+        revocation.family_revoke(family=family, reason=TokenFamily.Revoked.REUSE)
+        return None, family
+    outstanding = OutstandingToken.objects.filter(jti=claims["jti"]).order_by().first()
     if outstanding is None or BlacklistedToken.objects.filter(token=outstanding).exists():
         raise TokenRefused()
     user = User.objects.filter(pk=claims["user_id"], is_active=True).first()
     if user is None or revocation.issued_before_cutoff(user, claims):
         raise TokenRefused()
     BlacklistedToken.objects.create(token=outstanding)
-    return issue_tokens(user)
+    return issue_tokens(user, family=family), None
+
+
+def _rotated_just_now(family: TokenFamily, jti: str) -> bool:
+    """The token the family rotated last, presented again within the grace window."""
+    grace = timedelta(seconds=settings.AUTH_REFRESH_REUSE_GRACE_SECONDS)
+    return (
+        jti == family.previous_jti
+        and family.rotated_at is not None
+        and timezone.now() - family.rotated_at <= grace
+    )
 
 
 @transaction.atomic
@@ -120,6 +179,9 @@ def user_logout(*, user: User, access_token, raw_refresh: str) -> None:
     if str(claims["user_id"]) != str(user.pk):
         raise TokenRefused("The refresh token does not belong to this user.")
     revocation.blacklist_refresh_jti(str(claims["jti"]))
+    family = TokenFamily.objects.select_for_update().filter(pk=claims.get(FAMILY_CLAIM)).first()
+    if family is not None:
+        revocation.family_revoke(family=family, reason=TokenFamily.Revoked.LOGOUT)
     revocation.deny_access_token(user=user, token=access_token)
 
 

@@ -1,5 +1,7 @@
 """simplejwt tokens signed with RS256 only, carrying a ``kid`` header, verified by key id."""
 
+from datetime import UTC, datetime
+
 import jwt
 from jwt.utils import base64url_decode, base64url_encode
 from rest_framework_simplejwt import tokens
@@ -10,10 +12,14 @@ from rest_framework_simplejwt.exceptions import (
     TokenBackendExpiredToken,
     TokenError,
 )
+from rest_framework_simplejwt.settings import api_settings
 
 from accounts.keys import keyring
+from accounts.models import TokenFamily
 
 ALGORITHM = "RS256"
+# The login a refresh or access token descends from (``TokenFamily`` id; see accounts.revocation).
+FAMILY_CLAIM = "fam"
 
 
 def _require_canonical(token) -> None:
@@ -106,8 +112,18 @@ def refresh_payload(raw: str, *, allow_expired: bool = False) -> dict:
     return payload
 
 
-def issue_tokens(user) -> dict[str, str]:
-    """A fresh refresh token (recorded for the blacklist) and its access token."""
+def issue_tokens(user, *, family: TokenFamily | None = None) -> dict[str, str]:
+    """A fresh refresh token (recorded for the blacklist) and its access token, both carrying the
+    family id: a new family (a login), or the next pair of ``family`` (a rotation; the caller
+    holds its row locked). The family's ``current_jti`` becomes the new refresh token's."""
     refresh = RefreshToken.for_user(user)
-    access = refresh.access_token
+    if family is None:
+        family = TokenFamily(user=user)
+    elif family.current_jti:
+        family.previous_jti, family.rotated_at = family.current_jti, refresh.current_time
+    family.current_jti = refresh[api_settings.JTI_CLAIM]
+    family.expires_at = datetime.fromtimestamp(refresh["exp"], UTC)
+    family.save()
+    refresh[FAMILY_CLAIM] = str(family.pk)
+    access = refresh.access_token  # copies the claims, the family included
     return {"access": str(access), "refresh": str(refresh)}

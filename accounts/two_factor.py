@@ -89,16 +89,17 @@ def _verify_totp(device: TOTPDevice, code: str) -> bool:
     return device.verify_token(code)
 
 
-def _verify_recovery(user, code: str) -> bool:
+def _verify_recovery(user, code: str) -> StaticDevice | None:
     device = StaticDevice.objects.select_for_update().filter(user=user, confirmed=True).first()
     if device is None:
-        return False
+        return None
     _throttle_check(device)
-    return device.verify_token(code)  # deletes the matching code: single use
+    return device if device.verify_token(code) else None  # deletes the matching code: single use
 
 
-def code_verify(*, user, code: str) -> bool:
-    """A current TOTP code (each accepted once) or an unused recovery code of a user with 2FA on.
+def code_verify(*, user, code: str) -> TOTPDevice | StaticDevice | None:
+    """The device that accepts ``code`` — a current TOTP code (each accepted once) or an unused
+    recovery code of a user with 2FA on — or None.
 
     Commits on its own (failure counters and used codes must stick even though the caller then
     raises): do not call it inside a transaction that will roll back."""
@@ -106,12 +107,12 @@ def code_verify(*, user, code: str) -> bool:
     with transaction.atomic():
         device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).first()
         if device is None:
-            return False
+            return None
         if _TOTP_CODE.match(code):
-            return _verify_totp(device, code)
+            return device if _verify_totp(device, code) else None
         if _RECOVERY_CODE.match(code):
             return _verify_recovery(user, code)
-        return False
+        return None
 
 
 def _limited(*, user, client_ip: str, check):

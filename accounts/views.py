@@ -33,6 +33,14 @@ def _auth_body(user, tokens: dict) -> dict:
     return {**tokens, "user": UserSerializer(user).data}
 
 
+def _token_response(body: dict, status_code: int = status.HTTP_200_OK) -> Response:
+    """A response carrying tokens: never stored by a browser or a proxy (requests sending an
+    Authorization header get the same from ``core.middleware.ApiGuardMiddleware``)."""
+    response = Response(body, status=status_code)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 def _valid(serializer_class, request) -> dict:
     body = serializer_class(data=request.data)
     body.is_valid(raise_exception=True)
@@ -62,7 +70,7 @@ class RegisterApi(APIView):
     def post(self, request):
         user = services.user_register(**_valid(RegisterRequestSerializer, request))
         tokens = services.user_login_tokens(user=user)
-        return Response(_auth_body(user, tokens), status=status.HTTP_201_CREATED)
+        return _token_response(_auth_body(user, tokens), status.HTTP_201_CREATED)
 
 
 class LoginApi(APIView):
@@ -97,7 +105,7 @@ class LoginApi(APIView):
             client_ip=client_ip(request),
             request=request,
         )
-        return Response(_auth_body(user, tokens))
+        return _token_response(_auth_body(user, tokens))
 
 
 class RefreshApi(APIView):
@@ -112,17 +120,22 @@ class RefreshApi(APIView):
                 400,
                 401,
                 429,
-                e401="AUTH_TOKEN_INVALID: bad, revoked or already used refresh token; "
-                "AUTH_TOKEN_EXPIRED: expired",
+                e401="AUTH_TOKEN_INVALID: bad, revoked or already used refresh token (reuse "
+                "of a rotated one also revokes its whole family); AUTH_TOKEN_EXPIRED: expired",
             ),
         },
         tags=TAGS,
         description="Rotates the refresh token: the one sent is blacklisted and a new pair "
-        "returned. A refresh token works once.",
+        "returned. A refresh token works once. Presenting an already rotated refresh token "
+        "again is treated as theft: every refresh and access token descended from the same "
+        "login is revoked (401). Exception: the token rotated last, presented again within "
+        "AUTH_REFRESH_REUSE_GRACE_SECONDS (default 5 s) of its rotation — two tabs refreshing "
+        "at once — is refused with 401 without revoking anything; that client should use the "
+        "pair the other request received.",
     )
     def post(self, request):
         data = _valid(RefreshRequestSerializer, request)
-        return Response(services.refresh_rotate(raw_refresh=data["refresh"]))
+        return _token_response(services.refresh_rotate(raw_refresh=data["refresh"]))
 
 
 class LogoutApi(APIView):

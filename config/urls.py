@@ -33,5 +33,6 @@ urlpatterns = [
     re_path(r"^api/", core_views.api_not_found),
 ]
 
+handler400 = "core.views.handler400"
 handler404 = "core.views.handler404"
 handler500 = "core.views.handler500"

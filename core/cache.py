@@ -9,6 +9,8 @@ from typing import Any
 from django.core.cache import cache
 from django.db import transaction
 
+from core.outage import outage_report
+
 logger = logging.getLogger(__name__)
 
 _MISS = object()
@@ -22,16 +24,16 @@ def get_or_set_json(key: str, producer: Callable[[], Any], timeout: int = 60) ->
     """The cached JSON value at ``key``, or ``producer()`` stored there (JSON-serialisable)."""
     try:
         raw = cache.get(key, _MISS)
-    except Exception:
-        logger.warning("Cache read failed for %s", key, exc_info=True)
+    except Exception as exc:  # noqa: BLE001 - any cache backend error; the outage is reported
+        outage_report(logger, "Cache", exc, "reading from the database")
         return producer()
     if raw is not _MISS:
         return json.loads(raw)
     value = producer()
     try:
         cache.set(key, json.dumps(value, default=str), timeout)
-    except Exception:
-        logger.warning("Cache write failed for %s", key, exc_info=True)
+    except Exception as exc:  # noqa: BLE001 - any cache backend error; the outage is reported
+        outage_report(logger, "Cache", exc, "value not cached")
     return value
 
 
@@ -41,7 +43,8 @@ def invalidate(*keys: str) -> None:
     def _delete():
         try:
             cache.delete_many(list(keys))
-        except Exception:
-            logger.warning("Cache invalidation failed for %s", keys, exc_info=True)
+        except Exception as exc:  # noqa: BLE001 - any cache backend error
+            # Not rate-limited like the others: a missed invalidation leaves stale data behind.
+            logger.warning("Cache invalidation failed for %s: %s", keys, exc)
 
     transaction.on_commit(_delete)

@@ -53,6 +53,12 @@ class PermissionDenied(ApplicationError):
     message = "You do not have permission to perform this action."
 
 
+class RequestTooLarge(ApplicationError):
+    code = "REQUEST_TOO_LARGE"
+    status = 413
+    message = "The request body is over the size limit."
+
+
 class RateLimited(ApplicationError):
     code = "RATE_LIMITED"
     status = 429

@@ -3,13 +3,14 @@
 import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.db import transaction
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
-from core.errors import ApplicationError
+from core.errors import ApplicationError, RequestTooLarge
 
 logger = logging.getLogger("core.errors")
 
@@ -56,6 +57,8 @@ def _message(detail) -> str:
 
 def api_exception_handler(exc, context):
     """DRF's EXCEPTION_HANDLER: every exception becomes the envelope; the transaction rolls back."""
+    if isinstance(exc, RequestDataTooBig):  # Django's DATA_UPLOAD_MAX_MEMORY_SIZE, read late
+        exc = RequestTooLarge()
     if isinstance(exc, ApplicationError):
         set_rollback()
         resp = Response(envelope(exc.code, exc.message, exc.details), status=exc.status)

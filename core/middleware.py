@@ -1,10 +1,13 @@
-"""Request id, one log line per request, and the error envelope for non-DRF errors under /api/."""
+"""Request id, one log line per request, the gate of /api/ (host, body size, no-store), and
+the error envelope for non-DRF errors under /api/."""
 
 import logging
 import re
 import time
 import uuid
 
+from django.conf import settings
+from django.core.exceptions import DisallowedHost
 from django.http import Http404
 
 from core.exceptions import error_response
@@ -12,6 +15,7 @@ from core.logging import request_id_var
 
 logger = logging.getLogger("core.requests")
 error_logger = logging.getLogger("core.errors")
+security_logger = logging.getLogger("django.security.DisallowedHost")
 
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
@@ -53,6 +57,53 @@ class RequestIdMiddleware:
             return response
         finally:
             request_id_var.reset(token)
+
+
+def _declared_length(request) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
+class ApiGuardMiddleware:
+    """Under /api/, first of all:
+
+    * an unknown ``Host`` is the 400 envelope (``MALFORMED_REQUEST``), never Django's HTML page
+      (it sits before SecurityMiddleware and CommonMiddleware, which would raise first);
+    * a body declared larger than ``DATA_UPLOAD_MAX_MEMORY_SIZE`` is a 413 ``REQUEST_TOO_LARGE``
+      before anything reads it (a view streaming its own body under its own limit sets
+      ``request_body_limit = None``);
+    * every response to a request with credentials (an ``Authorization`` header) gets
+      ``Cache-Control: no-store``; responses carrying tokens set it themselves.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.path.startswith("/api/"):
+            return self.get_response(request)
+        try:
+            request.get_host()
+        except DisallowedHost as exc:
+            security_logger.warning("%s", exc)
+            return error_response("MALFORMED_REQUEST", "Unknown host name.", 400)
+        response = self.get_response(request)
+        if "HTTP_AUTHORIZATION" in request.META:
+            response["Cache-Control"] = "no-store"
+        return response
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if not request.path.startswith("/api/"):
+            return None
+        view_class = getattr(view_func, "cls", None)
+        limit = getattr(view_class, "request_body_limit", settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        if limit is not None and _declared_length(request) > limit:
+            return error_response(
+                "REQUEST_TOO_LARGE", f"The request body is over {limit} bytes.", 413
+            )
+        return None
 
 
 def allowed_methods(view_class) -> set[str]:

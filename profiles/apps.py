@@ -6,10 +6,8 @@ class ProfilesConfig(AppConfig):
 
     def ready(self):
         from accounts.signals import user_deactivated
-        from core.cache import invalidate
-        from profiles.services import profile_cache_key
+        from profiles import receivers
 
-        def _forget_profile(sender, user_id, **kwargs):
-            invalidate(profile_cache_key(user_id))
-
-        user_deactivated.connect(_forget_profile, dispatch_uid="profiles.forget_deactivated")
+        user_deactivated.connect(
+            receivers.on_user_deactivated, dispatch_uid="profiles.forget_deactivated"
+        )

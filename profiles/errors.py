@@ -31,6 +31,20 @@ class UploadFileTooLarge(ApplicationError):
     message = "The file is over the size limit."
 
 
+class UploadLengthRequired(ApplicationError):
+    code = "LENGTH_REQUIRED"
+    status = 411
+    message = "Send the file with a Content-Length header (chunked uploads are not accepted)."
+
+
+class UploadEmpty(ValidationFailed):
+    message = "The upload is empty."
+
+
+class UploadIncomplete(ValidationFailed):
+    message = "The upload ended before Content-Length bytes arrived; send it again."
+
+
 class UploadNotOwned(PermissionDenied):
     message = "This storage path does not belong to you."
 

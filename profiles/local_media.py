@@ -1,5 +1,9 @@
 """The ``local`` media backend's HTTP side: the signed upload endpoint (one PUT per token,
-size and type enforced here) and serving of published files (DEBUG on or off)."""
+size and type enforced here) and serving of published files (DEBUG on or off).
+
+The body must come with a Content-Length (a chunked body is a 411: Django's WSGI request would
+read it as empty) of 1 byte up to the size declared at upload-url; the bytes are streamed to
+disk under that cap and kept only if exactly Content-Length of them arrived."""
 
 import logging
 
@@ -17,8 +21,11 @@ from rest_framework.views import APIView
 from core.schema import error_responses
 from profiles.errors import (
     UploadAlreadyReceived,
+    UploadEmpty,
     UploadFileTooLarge,
+    UploadIncomplete,
     UploadInvalidType,
+    UploadLengthRequired,
     UploadUrlExpired,
     UploadUrlInvalid,
 )
@@ -50,6 +57,7 @@ class LocalUploadApi(APIView):
 
     authentication_classes: list = []
     parser_classes = [_RawBodyParser]
+    request_body_limit = None  # core.middleware.ApiGuardMiddleware: the token's size applies
 
     @extend_schema(
         operation_id="uploads_local_put",
@@ -57,20 +65,25 @@ class LocalUploadApi(APIView):
         responses={
             204: OpenApiResponse(description="Stored; now call the confirm endpoint."),
             **error_responses(
+                400,
                 403,
                 404,
                 409,
+                411,
                 413,
                 415,
+                e400="VALIDATION_ERROR: an empty body, or fewer bytes than Content-Length",
                 e403="UPLOAD_URL_INVALID or UPLOAD_URL_EXPIRED",
                 e409="UPLOAD_ALREADY_RECEIVED: the URL was used already",
-                e413="UPLOAD_FILE_TOO_LARGE",
+                e411="LENGTH_REQUIRED: no Content-Length (chunked bodies are refused)",
+                e413="UPLOAD_FILE_TOO_LARGE: more bytes than size_bytes declared at upload-url",
                 e415="UPLOAD_INVALID_TYPE: Content-Type differs from the declared one",
             ),
         },
         tags=["profiles"],
         description="Only on MEDIA_BACKEND=local: the upload_url handed out by upload-url. "
-        "One PUT of the raw bytes with the declared Content-Type, within 5 minutes.",
+        "One PUT of the raw bytes with the declared Content-Type and a Content-Length of at "
+        "most the declared size_bytes, within 5 minutes.",
     )
     def put(self, request, token: str):
         storage = _local_storage()
@@ -86,30 +99,45 @@ class LocalUploadApi(APIView):
             raise UploadInvalidType(
                 f'Content-Type must be "{declared}", as declared for this upload.'
             )
-        too_large = UploadFileTooLarge(f"The file is larger than {human_size(max_size)}.")
-        try:
-            length = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
+        too_large = UploadFileTooLarge(
+            f"The file is larger than the {human_size(max_size)} declared for this upload."
+        )
+        length = _content_length(request)
         if length > max_size:
             raise too_large
+        if length == 0:
+            raise UploadEmpty()
         if not _first_use(path):
             raise UploadAlreadyReceived()
         stream = request.stream
 
         def chunks():
-            if stream is None:
-                return
             while chunk := stream.read(CHUNK):
                 yield chunk
 
         try:
-            storage.write_new(path, chunks(), max_size)
+            written = storage.write_new(path, chunks(), max_size, expected=length)
         except FileExistsError:
             raise UploadAlreadyReceived()
         except ValueError:
             raise too_large
+        if written is None:
+            raise UploadIncomplete()
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _content_length(request) -> int:
+    """The declared body length; 411 without one (or with ``Transfer-Encoding``)."""
+    raw = request.META.get("CONTENT_LENGTH", "")
+    if "HTTP_TRANSFER_ENCODING" in request.META or not raw.strip():
+        raise UploadLengthRequired()
+    try:
+        length = int(raw)
+    except ValueError:
+        raise UploadLengthRequired()
+    if length < 0:
+        raise UploadLengthRequired()
+    return length
 
 
 def _first_use(path: str) -> bool:

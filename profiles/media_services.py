@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from profiles.errors import (
     StorageUnavailable,
+    UploadEmpty,
     UploadFileTooLarge,
     UploadInvalidType,
     UploadMissing,
@@ -38,7 +39,11 @@ from profiles.storage import MediaObjectMissing, MediaStorageError, get_media_st
 
 logger = logging.getLogger(__name__)
 
-_UPLOAD_PATH = re.compile(r"uploads/(?P<user_id>[0-9a-f-]{36})/(?P<token>[0-9a-f]{32})")
+# The declared size is part of the path: only paths this service signed can hold an object, so
+# confirm can enforce it whatever the storage accepted (a GCS signed URL cannot bind a length).
+_UPLOAD_PATH = re.compile(
+    r"uploads/(?P<user_id>[0-9a-f-]{36})/(?P<token>[0-9a-f]{32})-(?P<size>[1-9][0-9]{0,9})"
+)
 
 
 def _article(kind: str) -> str:
@@ -50,7 +55,8 @@ def _normalize_type(content_type: str) -> str:
 
 
 def media_upload_url(*, user, kind: str, content_type: str, size_bytes: int) -> dict:
-    """A signed, 5-minute PUT URL for one upload under ``uploads/{user_id}/{random}``."""
+    """A signed, 5-minute PUT URL for one upload of at most ``size_bytes`` under
+    ``uploads/{user_id}/{random}-{size_bytes}``."""
     spec = SPECS[kind]
     declared = _normalize_type(content_type)
     if declared not in ALLOWED_TYPES:
@@ -63,12 +69,12 @@ def media_upload_url(*, user, kind: str, content_type: str, size_bytes: int) -> 
             f"{_article(kind)} {kind} may be at most {human_size(spec.max_bytes)}.",
             details={"size_bytes": [f"At most {spec.max_bytes} bytes."]},
         )
-    path = f"uploads/{user.pk}/{secrets.token_hex(16)}"
+    path = f"uploads/{user.pk}/{secrets.token_hex(16)}-{size_bytes}"
     ttl = settings.MEDIA_UPLOAD_URL_TTL_SECONDS
     expires_at = timezone.now() + timedelta(seconds=ttl)
     try:
         url = get_media_storage().upload_url(
-            path=path, content_type=declared, max_size=spec.max_bytes, user_id=str(user.pk)
+            path=path, content_type=declared, max_size=size_bytes, user_id=str(user.pk)
         )
     except MediaStorageError as exc:
         logger.warning("Could not sign an upload URL: %s", exc)
@@ -78,27 +84,29 @@ def media_upload_url(*, user, kind: str, content_type: str, size_bytes: int) -> 
         "method": "PUT",
         "storage_path": path,
         "expires_at": expires_at,
-        "max_size_bytes": spec.max_bytes,
+        "max_size_bytes": size_bytes,
         "allowed_types": list(ALLOWED_TYPES),
     }
 
 
-def _check_owned_path(*, user, storage_path: str) -> None:
+def _check_owned_path(*, user, storage_path: str) -> int:
+    """The declared size of an upload path handed out to ``user``."""
     match = _UPLOAD_PATH.fullmatch(storage_path)
     if match is None:
         raise UploadMissing(
             "This is not an upload path handed out by upload-url.",
-            details={"storage_path": ["Expected uploads/{user_id}/{random} from upload-url."]},
+            details={"storage_path": ["Expected the storage_path returned by upload-url."]},
         )
     if match["user_id"] != str(user.pk):
         raise UploadNotOwned(details={"storage_path": ["This upload belongs to someone else."]})
+    return int(match["size"])
 
 
 def media_confirm(*, user, kind: str, storage_path: str) -> MediaUpload:
     """Check the upload is the caller's and exists, mark the media processing and queue the
     resize task after commit. Confirming the same path again while it is processing is a no-op."""
     spec = SPECS[kind]
-    _check_owned_path(user=user, storage_path=storage_path)
+    declared = _check_owned_path(user=user, storage_path=storage_path)
     existing = MediaUpload.objects.filter(storage_path=storage_path).first()
     if existing is not None:
         return _reconfirm(existing, user=user, kind=kind)
@@ -115,6 +123,12 @@ def media_confirm(*, user, kind: str, storage_path: str) -> MediaUpload:
         raise UploadFileTooLarge(
             f"{_article(kind)} {kind} may be at most {human_size(spec.max_bytes)}."
         )
+    if size > declared:
+        _delete_quietly(storage_path)
+        raise UploadFileTooLarge(f"The file is larger than the {declared} bytes declared.")
+    if size == 0:
+        _delete_quietly(storage_path)
+        raise UploadEmpty()
     _check_image_bytes(storage, storage_path)
     try:
         with transaction.atomic():

@@ -8,6 +8,7 @@ from django_countries import countries
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from profiles.display_names import MAX_LENGTH, MIN_LENGTH, DisplayNameInvalid, display_name_clean
 from profiles.imaging import ALLOWED_TYPES
 from profiles.models import Profile, Theme
 
@@ -57,6 +58,20 @@ class StrictCharField(serializers.CharField):
         return super().to_internal_value(data)
 
 
+class DisplayNameField(StrictCharField):
+    """A display name under ``profiles.display_names`` (register and PATCH profiles/me/): the
+    length limits apply to the normalised name."""
+
+    def __init__(self, **kwargs):
+        super().__init__(min_length=MIN_LENGTH, max_length=MAX_LENGTH, **kwargs)
+
+    def to_internal_value(self, data):
+        try:
+            return display_name_clean(super().to_internal_value(data))
+        except DisplayNameInvalid as exc:
+            raise serializers.ValidationError(str(exc))
+
+
 class StrictBooleanField(serializers.BooleanField):
     """JSON true/false only: "yes", 1 or "false" are errors, not guesses."""
 
@@ -103,7 +118,7 @@ class SocialLinksInputSerializer(serializers.Serializer):
 class ProfileUpdateInputSerializer(serializers.Serializer):
     """PATCH profiles/me/: any subset of the editable fields; unknown fields are errors."""
 
-    display_name = StrictCharField(min_length=3, max_length=50, required=False)
+    display_name = DisplayNameField(required=False)
     bio = StrictCharField(max_length=200, allow_blank=True, required=False)
     country = StrictCharField(max_length=2, allow_blank=True, allow_null=True, required=False)
     social_links = SocialLinksInputSerializer(required=False)
@@ -115,9 +130,6 @@ class ProfileUpdateInputSerializer(serializers.Serializer):
         return _with_unknown_keys(
             super().to_internal_value, data, EDITABLE_FIELDS, "Unknown or read-only field."
         )
-
-    def validate_display_name(self, value):
-        return _no_control_characters(value)
 
     def validate_title(self, value):
         return _no_control_characters(value)

@@ -21,11 +21,17 @@ def _delete_test_keys() -> None:
 def _clean_cache():
     from django.core.cache import cache
 
+    from core.outage import outage_reports_reset
+    from core.ratelimit import memory_windows
+
     _delete_test_keys()
     if not settings.REDIS_URL:
         cache.clear()
+    memory_windows.clear()
+    outage_reports_reset()
     yield
     _delete_test_keys()
+    memory_windows.clear()
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.admin.AdminConfig",  # django.contrib.admin on accounts.admin_site.StaffAdminSite
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -52,6 +52,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "core.middleware.RequestIdMiddleware",
+    "core.middleware.ApiGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -59,6 +60,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.middleware.ApiErrorMiddleware",
@@ -129,6 +131,8 @@ else:
             "KEY_PREFIX": CACHE_KEY_PREFIX,
         }
     }
+# A Redis (or cache) outage is logged once per this many seconds, not on every request.
+OUTAGE_LOG_INTERVAL_SECONDS = env.float("OUTAGE_LOG_INTERVAL_SECONDS", default=60.0)
 
 # --- Celery: broker from CELERY_BROKER_URL; with none, tasks run in-process ---------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
@@ -168,7 +172,7 @@ THROTTLE_ANON_RATE = env.str("THROTTLE_ANON_RATE", default="120/min")
 THROTTLE_USER_RATE = env.str("THROTTLE_USER_RATE", default="600/min")
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["core.parsers.JSONParser"],
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.JWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_PAGINATION_CLASS": "core.pagination.LimitOffsetPagination",
@@ -223,6 +227,8 @@ JWT_PREVIOUS_PUBLIC_KEYS = env.list("JWT_PREVIOUS_PUBLIC_KEYS", default=[])
 JWT_KEY_DIR = LOCAL_DIR / "jwt"
 
 GAME_SERVICE_TOKEN = env.str("GAME_SERVICE_TOKEN", default="")
+# Wrong service tokens per client IP, "<failures>/<seconds>": past it, 429 until the window ends.
+SERVICE_TOKEN_FAILURES_IP = env.str("SERVICE_TOKEN_FAILURES_IP", default="10/60")
 
 # --- Gateway: CORS, security headers -------------------------------------------------------------
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
@@ -406,6 +412,11 @@ AUTH_RATE_LIMITS = {
     "password_reset_ip": env.str("AUTH_RATE_PASSWORD_RESET_IP", default="5/60"),
     "password_reset_email": env.str("AUTH_RATE_PASSWORD_RESET_EMAIL", default="5/900"),
 }
+# A refresh token presented again within this many seconds of its rotation (two tabs refreshing
+# at once) is refused without revoking its family; any later reuse revokes the family.
+AUTH_REFRESH_REUSE_GRACE_SECONDS = env.int("AUTH_REFRESH_REUSE_GRACE_SECONDS", default=5)
+# The Django admin refuses staff without 2FA (a confirmed TOTP device); on unless DEBUG.
+ADMIN_REQUIRE_2FA = env.bool("ADMIN_REQUIRE_2FA", default=not DEBUG)
 # Password-reset tokens expire after this many seconds (Django's setting); PASSWORD_RESET_URL, if
 # set, is a link with "{token}" put in the mail, e.g. https://play.1v1bro.gg/reset?token={token}.
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT_SECONDS", default=3600)

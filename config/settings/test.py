@@ -12,6 +12,8 @@ os.environ.setdefault("DEBUG", "false")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 os.environ.setdefault("THROTTLE_ANON_RATE", "100000/min")
 os.environ.setdefault("THROTTLE_USER_RATE", "100000/min")
+# Admin tests log staff in with force_login (no OTP step); the 2FA requirement has its own tests.
+os.environ.setdefault("ADMIN_REQUIRE_2FA", "false")
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production-0123456789")
 
 RUN_ID = os.environ.setdefault("TEST_RUN_ID", str(os.getpid()))

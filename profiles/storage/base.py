@@ -47,7 +47,8 @@ class MediaStorage(ABC):
     def public_url(self, path: str) -> str: ...
 
     @abstractmethod
-    def upload_url(self, *, path: str, content_type: str, max_size: int, user_id: str) -> str: ...
+    def upload_url(self, *, path: str, content_type: str, max_size: int, user_id: str) -> str:
+        """A URL accepting one PUT of at most ``max_size`` bytes (the declared size) to ``path``."""
 
     @abstractmethod
     def purge_uploads(self, older_than: datetime) -> int:

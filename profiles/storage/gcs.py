@@ -132,6 +132,9 @@ class GcsMediaStorage(MediaStorage):
         return self.files.url(path)
 
     def upload_url(self, *, path, content_type, max_size, user_id):
+        """A V4 signed PUT URL bound to the path and Content-Type. It cannot bind the length
+        without a header every client would have to send (``x-goog-content-length-range``), so
+        confirm enforces ``max_size`` (carried in the path) and deletes a bigger object."""
         blob = self.files.bucket.blob(path)
         return self._call(
             lambda: blob.generate_signed_url(

@@ -58,9 +58,10 @@ class LocalMediaStorage(MediaStorage):
         except OSError as exc:
             raise MediaStorageError(str(exc)) from exc
 
-    def write_new(self, path: str, chunks, max_size: int) -> int:
-        """Write a stream to ``path`` only if nothing is there yet; returns the size written.
-        Raises FileExistsError if the path is taken, ValueError past ``max_size`` (nothing kept)."""
+    def write_new(self, path: str, chunks, max_size: int, *, expected: int) -> int | None:
+        """Write a stream of ``expected`` bytes to ``path`` only if nothing is there yet; returns
+        the size written, or None (nothing kept) when the stream ended short. Raises
+        FileExistsError if the path is taken, ValueError past ``max_size`` (nothing kept)."""
         target = self.files.path(path)
         os.makedirs(os.path.dirname(target), exist_ok=True)
         tmp = f"{target}.{secrets.token_hex(8)}.part"
@@ -72,6 +73,8 @@ class LocalMediaStorage(MediaStorage):
                     if written > max_size:
                         raise ValueError("too large")
                     fh.write(chunk)
+            if written != expected:
+                return None
             os.link(tmp, target)  # atomic, and fails if the path already exists
         finally:
             if os.path.exists(tmp):

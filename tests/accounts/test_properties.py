@@ -27,7 +27,7 @@ from config.settings import base as base_settings
 
 pytestmark = pytest.mark.django_db
 
-CLAIMS = {"user_id", "email", "exp", "iat", "jti", "token_type"}
+CLAIMS = {"user_id", "email", "exp", "iat", "jti", "token_type", "fam"}
 _seq = itertools.count()
 
 passwords = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=8, max_size=72)

@@ -1,23 +1,36 @@
 """Login rate limits: per IP (5 per 60 s) and failed attempts per account (10 per 15 min),
-atomic under concurrency, on Redis and on Django's cache; client IP and proxies."""
+atomic under concurrency, on Redis and in process memory (no Redis, or Redis down); client IP
+and proxies."""
 
+import logging
 import threading
 
 import pytest
 from django.db import connection
+from django.test import override_settings
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient, APIRequestFactory
 
 from accounts import ratelimit
-from tests.accounts.conftest import PASSWORD, dead_redis_client, error_code, fresh_ip, login
+from accounts.tokens import issue_tokens
+from core import ratelimit as core_ratelimit
+from tests.accounts.conftest import (
+    PASSWORD,
+    bearer,
+    dead_redis_client,
+    error_code,
+    fresh_ip,
+    login,
+)
 
 LOGIN = "/api/v1/auth/login/"
 
 
-@pytest.fixture(params=["redis", "cache"])
+@pytest.fixture(params=["redis", "memory"])
 def store(request, monkeypatch):
-    """Run the test on Redis (Lua) and on Django's cache (add + incr) alike."""
-    if request.param == "cache":
-        monkeypatch.setattr(ratelimit, "get_redis", lambda: None)
+    """Run the test on Redis (Lua) and on the per-process windows (no Redis) alike."""
+    if request.param == "memory":
+        monkeypatch.setattr(core_ratelimit, "get_redis", lambda: None)
     return request.param
 
 
@@ -64,14 +77,74 @@ def test_successful_logins_do_not_use_up_the_account_budget(api_client, account)
 
 
 @pytest.mark.django_db
-def test_limits_fail_open_when_redis_is_down(api_client, account, monkeypatch, caplog):
-    monkeypatch.setattr(ratelimit, "get_redis", dead_redis_client)
+def test_with_redis_down_the_limits_still_hold_in_process_memory(
+    api_client, account, monkeypatch, caplog
+):
+    monkeypatch.setattr(core_ratelimit, "get_redis", dead_redis_client)
     ip = fresh_ip()
-    statuses = [
-        login(api_client, account.email, "Wrong-Pass-9", ip=ip).status_code for _ in range(7)
+    with caplog.at_level(logging.WARNING, logger="core.ratelimit"):
+        statuses = [
+            login(api_client, account.email, "Wrong-Pass-9", ip=ip).status_code for _ in range(7)
+        ]
+    assert statuses == [401] * 5 + [429] * 2
+    for _ in range(5):  # and per account, from rotating IPs
+        login(api_client, account.email, "Wrong-Pass-9")
+    limited = login(api_client, account.email)
+    assert limited.status_code == 429 and int(limited["Retry-After"]) >= 1
+    # The outage is reported once, without a traceback, not on every request.
+    reports = [r for r in caplog.records if r.name == "core.ratelimit"]
+    assert len(reports) == 1
+    assert "unavailable" in reports[0].getMessage() and reports[0].exc_info is None
+
+
+@pytest.mark.django_db
+def test_2fa_and_reset_limits_hold_with_redis_down(account, api_client, settings, monkeypatch):
+    monkeypatch.setattr(core_ratelimit, "get_redis", dead_redis_client)
+    settings.OTP_TOTP_THROTTLE_FACTOR = 0
+    client = bearer(issue_tokens(account)["access"])
+    assert client.post("/api/v1/auth/2fa/setup/", REMOTE_ADDR=fresh_ip()).status_code == 200
+    assert TOTPDevice.objects.filter(user=account).exists()
+    ip = fresh_ip()
+    verify = [
+        client.post("/api/v1/auth/2fa/verify/", {"code": "000000"}, REMOTE_ADDR=ip).status_code
+        for _ in range(6)
     ]
-    assert statuses == [401] * 7
-    assert "store unavailable" in caplog.text
+    assert verify == [403] * 5 + [429]
+    ip = fresh_ip()
+    resets = [
+        api_client.post(
+            "/api/v1/auth/password-reset/", {"email": f"x{n}@example.com"}, REMOTE_ADDR=ip
+        ).status_code
+        for n in range(6)
+    ]
+    assert resets == [202] * 5 + [429]
+
+
+@pytest.mark.django_db
+def test_a_redis_outage_is_logged_once_without_tracebacks(api_client, account, monkeypatch, caplog):
+    """Everything that touches Redis is down (limits, denylist, cache, throttles)."""
+    from accounts import revocation
+
+    dead = dead_redis_client()
+    monkeypatch.setattr(core_ratelimit, "get_redis", lambda: dead)
+    monkeypatch.setattr(revocation, "get_redis", lambda: dead)
+    port = dead.connection_pool.connection_kwargs["port"]
+    dead_cache = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{port}/0",
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
+    with override_settings(CACHES=dead_cache), caplog.at_level(logging.WARNING):
+        for _ in range(5):
+            tokens = login(api_client, account.email).json()
+            assert bearer(tokens["access"]).get("/api/v1/profiles/me/").status_code == 200
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert all(r.exc_info is None for r in warnings), [r.getMessage() for r in warnings]
+    outages = [r.outage for r in warnings if hasattr(r, "outage")]
+    assert "Redis (rate limits)" in outages and "Redis (token revocation)" in outages
+    assert len(outages) == len(set(outages))  # once per component, not once per request
 
 
 @pytest.mark.django_db(transaction=True)

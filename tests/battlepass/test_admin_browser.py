@@ -1,5 +1,6 @@
 """The admin in a real browser: Playwright drives Debian's chromium (scripts/browser.sh installs
-it) to log in, create a season with two tiers, activate it; the API then serves it."""
+it) to log in with password and TOTP code (ADMIN_REQUIRE_2FA on), create a season with two
+tiers, activate it; the API then serves it."""
 
 import json
 import threading
@@ -7,9 +8,11 @@ import urllib.request
 
 import pytest
 from django.test import override_settings
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from battlepass.models import BattlePassTier, Season
 from cosmetics.models import Cosmetic
+from tests.accounts.conftest import totp_code
 from tests.factories import TEST_PASSWORD, UserFactory
 
 CHROMIUM = "/usr/bin/chromium"
@@ -52,11 +55,17 @@ def _get_json(url: str):
         return response.status, json.loads(response.read())
 
 
-def _admin_script(base: str):
+def _admin_script(base: str, device: TOTPDevice):
     def script(page) -> dict:
         page.goto(f"{base}/admin/login/?next=/admin/")
         page.fill("#id_username", "admin@1v1bro.local")
         page.fill("#id_password", TEST_PASSWORD)
+        page.click("input[type=submit]")
+        # Password alone is not enough for staff with 2FA: the form asks for the code.
+        page.wait_for_selector(".errornote")
+        assert "two-factor" in page.locator(".errornote").inner_text()
+        page.fill("#id_password", TEST_PASSWORD)
+        page.fill("#id_otp_token", totp_code(device))
         page.click("input[type=submit]")
         page.wait_for_url(f"{base}/admin/")
 
@@ -94,12 +103,13 @@ def _admin_script(base: str):
     return script
 
 
-@override_settings(SESSION_COOKIE_SECURE=False, CSRF_COOKIE_SECURE=False)
+@override_settings(SESSION_COOKIE_SECURE=False, CSRF_COOKIE_SECURE=False, ADMIN_REQUIRE_2FA=True)
 def test_admin_creates_and_activates_a_season_served_by_the_api(live_server):
-    UserFactory(email="admin@1v1bro.local", is_staff=True, is_superuser=True)
+    admin = UserFactory(email="admin@1v1bro.local", is_staff=True, is_superuser=True)
+    device = TOTPDevice.objects.create(user=admin, name="authenticator", confirmed=True)
     Cosmetic.objects.create(slug="aurora-trail", name="Aurora Trail", type="trail", rarity="epic")
 
-    seen = run_in_browser(_admin_script(live_server.url))
+    seen = run_in_browser(_admin_script(live_server.url, device))
 
     # The reward editor shows the cosmetic's name next to its slug.
     assert "Aurora Trail" in seen["tiers_text"]

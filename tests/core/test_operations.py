@@ -1,5 +1,6 @@
 """Health and readiness probes, the OpenAPI schema and docs, the embedded default."""
 
+import json
 import os
 import socket
 import subprocess
@@ -33,17 +34,55 @@ def _closed_port() -> int:
         return s.getsockname()[1]
 
 
-def test_readyz_names_redis_when_it_is_down_within_two_seconds(api_client):
-    with override_settings(REDIS_URL=f"redis://127.0.0.1:{_closed_port()}/0"):
+def test_readyz_names_redis_when_it_is_down_within_two_seconds(api_client, caplog):
+    port = _closed_port()
+    with override_settings(REDIS_URL=f"redis://127.0.0.1:{port}/0"):
         started = time.monotonic()
         response = api_client.get("/readyz")
         elapsed = time.monotonic() - started
     assert response.status_code == 503
     body = response.json()
-    assert body["failed"] == ["redis"]
-    assert body["checks"]["database"] == "ok"
-    assert body["checks"]["redis"].startswith("failed")
+    assert body == {
+        "status": "unavailable",
+        "checks": {"database": "ok", "redis": "failed"},
+        "failed": ["redis"],
+    }
+    assert str(port) not in response.content.decode()  # the driver's text stays in the log
+    assert str(port) in caplog.text and "redis" in caplog.text
     assert elapsed < 2
+
+
+def test_readyz_names_the_database_and_never_its_error_text():
+    """A process whose database is unreachable (a closed port): 503 naming "database" only,
+    the driver's error (host, port) logged."""
+    port = _closed_port()
+    script = (
+        "import django, json; django.setup(); from django.test import Client; "
+        "r = Client().get('/readyz'); print(r.status_code); print(r.content.decode())"
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:{port}/nowhere",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    status, body = result.stdout.strip().splitlines()[-2:]
+    assert status == "503"
+    assert json.loads(body) == {
+        "status": "unavailable",
+        "checks": {"database": "failed", "redis": "ok"},
+        "failed": ["database"],
+    }
+    assert str(port) not in body and "127.0.0.1" not in body
+    assert "Readiness check database unavailable" in result.stderr and str(port) in result.stderr
 
 
 def test_readyz_unroutable_redis_does_not_hang(api_client):

@@ -112,7 +112,7 @@ def test_another_users_upload_cannot_be_confirmed_on_gcs(
     auth_client, make_user, gcs_media, django_capture_on_commit_callbacks
 ):
     other = bearer_client(make_user())
-    grant = upload_url(other, "avatar", "image/png", 100).json()
+    grant = upload_url(other, "avatar", "image/png", 10_000).json()
     assert put_http(grant["upload_url"], image_bytes(), "image/png") == 200
     response = confirm(
         auth_client, "avatar", grant["storage_path"], django_capture_on_commit_callbacks
@@ -188,7 +188,7 @@ def test_old_unconfirmed_uploads_are_purged_from_the_bucket(auth_client, gcs_med
 
     from profiles.storage import get_media_storage
 
-    grant = upload_url(auth_client, "avatar", "image/png", 100).json()
+    grant = upload_url(auth_client, "avatar", "image/png", 10_000).json()
     assert put_http(grant["upload_url"], image_bytes(), "image/png") == 200
     storage = get_media_storage()
     assert storage.purge_uploads(datetime.now(UTC) - timedelta(hours=1)) == 0

@@ -38,7 +38,9 @@ def test_avatar_end_to_end_publishes_three_webp_sizes(
         auth_client, "avatar", image_bytes("PNG", (900, 500)), django_capture_on_commit_callbacks
     )
     assert response.status_code == 202 and response.json() == {"status": "processing"}
-    assert grant["method"] == "PUT" and grant["max_size_bytes"] == 5 * 1024 * 1024
+    assert grant["method"] == "PUT" and grant["max_size_bytes"] == len(
+        image_bytes("PNG", (900, 500))
+    )
     assert grant["storage_path"].startswith(f"uploads/{user.pk}/")
     assert grant["allowed_types"] == ["image/png", "image/jpeg", "image/webp"]
     assert grant["upload_url"].startswith("http://testserver/api/v1/uploads/")
@@ -90,7 +92,7 @@ def test_media_is_served_with_debug_off_and_raw_uploads_never(
     settings, auth_client, user, local_media
 ):
     settings.DEBUG = False
-    grant = upload_url(auth_client, "avatar", "image/png", 100).json()
+    grant = upload_url(auth_client, "avatar", "image/png", 10_000).json()
     put_local(auth_client, grant["upload_url"], image_bytes(), "image/png")
     assert (local_media / grant["storage_path"]).exists()
     assert auth_client.get(f"/media/{grant['storage_path']}").status_code == 404
@@ -101,7 +103,7 @@ def test_media_is_served_with_debug_off_and_raw_uploads_never(
 
 
 def test_upload_endpoint_checks_type_size_and_accepts_one_put(auth_client, local_media):
-    grant = upload_url(auth_client, "avatar", "image/png", 1000).json()
+    grant = upload_url(auth_client, "avatar", "image/png", 10_000).json()
     url, data = grant["upload_url"], image_bytes()
     wrong_type = put_local(auth_client, url, data, "image/jpeg")
     assert wrong_type.status_code == 415
@@ -173,7 +175,7 @@ def test_media_endpoints_need_authentication(api_client, local_media):
 def test_confirm_of_nothing_uploaded_is_a_400(
     auth_client, user, local_media, django_capture_on_commit_callbacks
 ):
-    grant = upload_url(auth_client, "avatar", "image/png", 100).json()
+    grant = upload_url(auth_client, "avatar", "image/png", 10_000).json()
     response = confirm(
         auth_client, "avatar", grant["storage_path"], django_capture_on_commit_callbacks
     )
@@ -189,7 +191,7 @@ def test_confirm_of_nothing_uploaded_is_a_400(
 def test_confirm_of_an_oversized_object_is_a_413_and_removes_it(
     settings, auth_client, user, local_media, django_capture_on_commit_callbacks
 ):
-    grant = upload_url(auth_client, "avatar", "image/png", 100).json()
+    grant = upload_url(auth_client, "avatar", "image/png", 10_000).json()
     put_local(auth_client, grant["upload_url"], image_bytes(), "image/png")
     settings.MEDIA_AVATAR_MAX_BYTES = 10
     response = confirm(
@@ -202,7 +204,7 @@ def test_confirm_of_an_oversized_object_is_a_413_and_removes_it(
 def test_confirm_twice_while_processing_queues_one_task(
     auth_client, user, local_media, django_capture_on_commit_callbacks
 ):
-    grant = upload_url(auth_client, "avatar", "image/png", 100).json()
+    grant = upload_url(auth_client, "avatar", "image/png", 10_000).json()
     put_local(auth_client, grant["upload_url"], image_bytes(), "image/png")
     body = {"storage_path": grant["storage_path"]}
     with mock.patch("profiles.tasks.process_media.delay") as delay:
@@ -218,7 +220,7 @@ def test_confirm_twice_while_processing_queues_one_task(
 def test_confirm_queues_the_task_only_after_commit(
     auth_client, user, local_media, django_capture_on_commit_callbacks
 ):
-    grant = upload_url(auth_client, "avatar", "image/png", 100).json()
+    grant = upload_url(auth_client, "avatar", "image/png", 10_000).json()
     put_local(auth_client, grant["upload_url"], image_bytes(), "image/png")
     with mock.patch("profiles.tasks.process_media.delay") as delay:
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
@@ -308,7 +310,7 @@ def test_confirming_another_users_upload_is_refused(
     auth_client, user, make_user, local_media, published, django_capture_on_commit_callbacks
 ):
     other = bearer_client(make_user())
-    grant = upload_url(other, "avatar", "image/png", 100).json()
+    grant = upload_url(other, "avatar", "image/png", 10_000).json()
     put_local(other, grant["upload_url"], image_bytes(color=(0, 255, 0)), "image/png")
     response = confirm(
         auth_client, "avatar", grant["storage_path"], django_capture_on_commit_callbacks
@@ -323,7 +325,7 @@ def test_confirming_another_users_upload_is_refused(
 def test_an_expired_upload_url_is_refused(
     auth_client, user, local_media, published, django_capture_on_commit_callbacks
 ):
-    grant = upload_url(auth_client, "avatar", "image/png", 100).json()
+    grant = upload_url(auth_client, "avatar", "image/png", 10_000).json()
     later = SimpleNamespace(time=lambda: time.time() + 301)
     with mock.patch.object(signing, "time", later):
         response = put_local(auth_client, grant["upload_url"], image_bytes(), "image/png")

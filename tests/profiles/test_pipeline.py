@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _uploaded(client) -> str:
-    grant = upload_url(client, "avatar", "image/png", 100).json()
+    grant = upload_url(client, "avatar", "image/png", 10_000).json()
     assert put_local(client, grant["upload_url"], image_bytes(), "image/png").status_code == 204
     return grant["storage_path"]
 

@@ -53,10 +53,6 @@ def _text_rule(field: str, low: int, high: int, allowed_controls: str = ""):
     return check
 
 
-def test_display_name_is_3_to_50_characters_after_stripping():
-    _text_rule("display_name", 3, 50)()
-
-
 def test_bio_is_at_most_200_characters():
     _text_rule("bio", 0, 200, allowed_controls="\n\r\t")()
 
