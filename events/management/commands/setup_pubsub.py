@@ -38,9 +38,16 @@ class Command(BaseCommand):
         deadline = time.monotonic() + options["wait"]
         while True:
             try:
-                created = pubsub.setup(max_delivery_attempts=options["max_delivery_attempts"])
+                created = pubsub.setup(
+                    max_delivery_attempts=options["max_delivery_attempts"],
+                    timeout=5.0 if options["wait"] else None,
+                )
                 break
-            except (exceptions.ServiceUnavailable, exceptions.RetryError) as exc:
+            except (
+                exceptions.ServiceUnavailable,
+                exceptions.RetryError,
+                exceptions.DeadlineExceeded,
+            ) as exc:
                 if time.monotonic() >= deadline:
                     raise CommandError(f"Pub/Sub on {where} does not answer: {exc}")
                 pubsub.reset_clients()
