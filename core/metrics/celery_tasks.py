@@ -11,7 +11,7 @@ from celery import signals
 from django.conf import settings
 from prometheus_client import Counter, Histogram
 
-from core.metrics import exposition
+from core.metrics import exposition, multiprocess
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +48,10 @@ def _on_postrun(task_id=None, task=None, state=None, **_kwargs) -> None:
         TASK_DURATION.labels(name).observe(time.perf_counter() - started)
 
 
+def _on_pool_process_exit(pid=None, **_kwargs) -> None:
+    multiprocess.mark_process_dead(pid)  # its live gauges go; its counters stay counted
+
+
 def _on_worker_ready(**_kwargs) -> None:
     port, addr = settings.WORKER_METRICS_PORT, settings.METRICS_BIND
     if not port:
@@ -71,6 +75,9 @@ def connect() -> None:
     """Connect the signal handlers (``CoreConfig.ready``: in every process that may run tasks)."""
     signals.task_prerun.connect(_on_prerun, weak=False, dispatch_uid="core.metrics.prerun")
     signals.task_postrun.connect(_on_postrun, weak=False, dispatch_uid="core.metrics.postrun")
+    signals.worker_process_shutdown.connect(
+        _on_pool_process_exit, weak=False, dispatch_uid="core.metrics.pool_exit"
+    )
     signals.worker_ready.connect(_on_worker_ready, weak=False, dispatch_uid="core.metrics.ready")
     signals.worker_shutdown.connect(
         _on_worker_shutdown, weak=False, dispatch_uid="core.metrics.shutdown"

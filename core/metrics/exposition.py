@@ -23,6 +23,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, 
 from prometheus_client import multiprocess as prometheus_multiprocess
 from prometheus_client.exposition import ThreadingWSGIServer
 
+from core.exceptions import envelope
 from core.metrics import access
 from core.metrics.multiprocess import ENV
 
@@ -101,8 +102,6 @@ def _metrics_app(extra: list):
 
 
 def _answer(start_response, status: int, code: str, message: str, headers=None):
-    from core.exceptions import envelope
-
     body = json.dumps(envelope(code, message)).encode()
     start_response(
         f"{status} {HTTPStatus(status).phrase}",

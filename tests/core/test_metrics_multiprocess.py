@@ -54,7 +54,7 @@ def gunicorn(tmp_path):
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # worker boots are slow on a loaded machine
     while time.monotonic() < deadline:
         try:
             if fetch(f"{base}/healthz", timeout=2)[0] == 200:
