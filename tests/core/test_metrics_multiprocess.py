@@ -54,19 +54,24 @@ def gunicorn(tmp_path):
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(base, tmp_path / "gunicorn.log")
+        yield base, directory
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(30)
+        log.close()
+
+
+def _wait_until_up(base: str, log: Path) -> None:
     deadline = time.monotonic() + 180  # worker boots are slow on a loaded machine
     while time.monotonic() < deadline:
         try:
             if fetch(f"{base}/healthz", timeout=2)[0] == 200:
-                break
+                return
         except OSError:
             time.sleep(0.2)
-    else:
-        raise AssertionError((tmp_path / "gunicorn.log").read_text(errors="replace")[-3000:])
-    yield base, directory
-    os.killpg(process.pid, signal.SIGTERM)
-    process.wait(30)
-    log.close()
+    raise AssertionError(log.read_text(errors="replace")[-3000:])
 
 
 @pytest.mark.django_db(transaction=True)

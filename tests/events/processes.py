@@ -130,7 +130,13 @@ def start_worker(fake, log_dir: Path, queue: str, **env) -> Process:
             "--without-gossip",
             "--without-mingle",
         ],
-        process_env(fake, CELERY_BROKER_URL=broker_url(), **env),
+        # Its metrics directory under the test's tmp_path (a SIGKILLed worker leaves it behind).
+        process_env(
+            fake,
+            CELERY_BROKER_URL=broker_url(),
+            PROMETHEUS_MULTIPROC_DIR=log_dir / f"metrics-{queue}",
+            **env,
+        ),
         log_dir,
     )
     process.wait_for_output("ready.")
