@@ -38,10 +38,21 @@ lint: install
 check-services:
 	@bash scripts/services.sh check
 
-## web, worker, beat and consumer together (honcho) against the local PostgreSQL and Redis.
+## The production topology with honcho: a local Pub/Sub (pubsub), web, worker, beat and consumer,
+## EVENT_BACKEND=pubsub, against the local PostgreSQL and Redis. Every port can be overridden:
+## make up WEB_PORT=8001 PUBSUB_PORT=8086 WORKER_METRICS_PORT=9111 CONSUMER_METRICS_PORT=9112
+WEB_PORT ?= 8000
+PUBSUB_PORT ?= 8085
+WORKER_METRICS_PORT ?= 9101
+CONSUMER_METRICS_PORT ?= 9102
+UP_GAME_SERVICE_TOKEN ?= local-game-service-token
 up: install check-services
 	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} REDIS_URL=$${REDIS_URL:-$(REDIS)} \
 	PATH=$(CURDIR)/$(BIN):$$PATH CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(REDIS)} SECURE_SSL_REDIRECT=$${SECURE_SSL_REDIRECT:-false} \
+	EVENT_BACKEND=pubsub PUBSUB_EMULATOR_HOST=127.0.0.1:$(PUBSUB_PORT) BIND=127.0.0.1:$(WEB_PORT) \
+	PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://127.0.0.1:$(WEB_PORT)} \
+	WORKER_METRICS_PORT=$(WORKER_METRICS_PORT) CONSUMER_METRICS_PORT=$(CONSUMER_METRICS_PORT) \
+	GAME_SERVICE_TOKEN=$${GAME_SERVICE_TOKEN:-$(UP_GAME_SERVICE_TOKEN)} CONSUMER_LOG_INTERVAL=$${CONSUMER_LOG_INTERVAL:-5} \
 	sh -c '$(PY) scripts/ensure_database.py && $(PY) manage.py migrate --noinput && $(PY) manage.py collectstatic --noinput -v0 && $(BIN)/honcho start'
 
 clean:

@@ -30,7 +30,7 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("", include(profiles_urls.media_urlpatterns)),  # profiles: local media backend files
     # Anything else under /api/ is the envelope's 404, with DEBUG on or off.
-    re_path(r"^api/", core_views.api_not_found),
+    re_path(r"^api/", core_views.api_not_found, name="api-not-found"),
 ]
 
 handler400 = "core.views.handler400"

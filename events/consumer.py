@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from django.db import connection, connections
 
-from events import pubsub
+from events import metrics, pubsub
 from events.dispatch import MalformedEvent, dispatch_envelope, parse_message, record_dead_letter
 
 logger = logging.getLogger("events.consumer")
@@ -80,6 +80,7 @@ class Consumer:
                     payload=bytes(message.data[:100_000]).decode("utf-8", "replace"),
                     source="consumer",
                 )
+                metrics.malformed_message(exc.envelope)
                 self._count(rejected=1)
             else:
                 result = dispatch_envelope(envelope, source="consumer")
@@ -98,7 +99,6 @@ class Consumer:
 
     def start(self) -> None:
         from google.cloud import pubsub_v1
-        from google.cloud.pubsub_v1.subscriber.scheduler import ThreadScheduler
 
         subscriber = pubsub.get_subscriber()
         flow = pubsub_v1.types.FlowControl(
@@ -106,7 +106,7 @@ class Consumer:
             max_duration_per_lease_extension=self.lease_seconds,
         )
         for path in self.subscriptions:
-            scheduler = ThreadScheduler(
+            scheduler = metrics.counting_scheduler(
                 ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="consumer")
             )
             future = subscriber.subscribe(

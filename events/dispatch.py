@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from django.db import IntegrityError, connection, transaction
 
+from events import metrics
 from events.models import DeadLetter, ProcessedEvent
 from events.registry import EventRejected, handler_name, handlers_for
 from events.schemas import EventSchemaError, normalize_event
@@ -114,6 +115,8 @@ def record_dead_letter(
             )
     except IntegrityError:
         pass  # already recorded for this event and handler
+    else:
+        metrics.dead_letter_stored(event_type, handler)
 
 
 def dispatch_envelope(envelope: dict, *, source: str = "") -> DispatchResult:
@@ -122,10 +125,12 @@ def dispatch_envelope(envelope: dict, *, source: str = "") -> DispatchResult:
     event_id, event_type = envelope["event_id"], envelope["event_type"]
     for fn in handlers_for(event_type):
         name = handler_name(fn)
+        started = metrics.clock()
         try:
             with transaction.atomic():
                 if not _claim(event_id, name, event_type):
                     result.duplicates += 1
+                    metrics.handler_done(event_type, name, "duplicate")
                     continue
                 fn(envelope)
         except EventRejected as exc:
@@ -135,6 +140,13 @@ def dispatch_envelope(envelope: dict, *, source: str = "") -> DispatchResult:
                         reason=exc.reason, envelope=envelope, handler=name, source=source
                     )
             result.rejected.append(exc.reason)
+            metrics.handler_done(event_type, name, "rejected", started)
+        except Exception:
+            metrics.handler_done(event_type, name, "failed", started)
+            raise
         else:
             result.processed += 1
+            metrics.handler_done(event_type, name, "processed", started)
+    if result.processed:
+        metrics.event_applied(envelope)
     return result

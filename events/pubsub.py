@@ -133,28 +133,32 @@ def encode_envelope(envelope: dict) -> tuple[bytes, dict[str, str]]:
     return data, {"event_id": str(envelope["event_id"]), "event_type": envelope["event_type"]}
 
 
-def _ensure(create, request: dict) -> bool:
+def _ensure(create, request: dict, timeout: float | None) -> bool:
     """Create a resource; False when it already exists."""
     from google.api_core import exceptions
 
     try:
-        create(request=request)
+        # With a timeout the caller retries (setup_pubsub --wait); else the client's own policy.
+        create(request=request, **({} if timeout is None else {"retry": None, "timeout": timeout}))
         return True
     except exceptions.AlreadyExists:
         return False
 
 
-def setup(*, topics=TOPICS, max_delivery_attempts: int | None = None) -> list[str]:
+def setup(
+    *, topics=TOPICS, max_delivery_attempts: int | None = None, timeout: float | None = None
+) -> list[str]:
     """Create every topic, our subscription on each (with the dead-letter policy), the
     dead-letter topic and its subscription. Existing resources are left as they are.
-    Returns the names created."""
+    Returns the names created. ``timeout``: each call tried once for at most that long
+    (default: the client's retry policy)."""
     publisher, subscriber = get_publisher(), get_subscriber()
     attempts = max_delivery_attempts or settings.PUBSUB_MAX_DELIVERY_ATTEMPTS
     dead_letter = topic_path(DEAD_LETTER_TOPIC)
     created = []
     for topic in (*topics, DEAD_LETTER_TOPIC):
         path = topic_path(topic)
-        if _ensure(publisher.create_topic, {"name": path}):
+        if _ensure(publisher.create_topic, {"name": path}, timeout):
             created.append(path)
     for topic in (*topics, DEAD_LETTER_TOPIC):
         path = subscription_path(subscription_id(topic))
@@ -168,6 +172,6 @@ def setup(*, topics=TOPICS, max_delivery_attempts: int | None = None) -> list[st
                 "dead_letter_topic": dead_letter,
                 "max_delivery_attempts": attempts,
             }
-        if _ensure(subscriber.create_subscription, request):
+        if _ensure(subscriber.create_subscription, request, timeout):
             created.append(path)
     return created

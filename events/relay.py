@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from events import metrics
 from events.backends import get_backend
 from events.models import OutboxEvent
 
@@ -50,7 +51,9 @@ def relay_batch(*, batch_size: int, backend=None) -> RelayStats:
         )
         if not rows:
             return stats
+        started = metrics.clock()
         errors = backend.publish_batch(rows)
+        seconds = metrics.clock() - started
         now = timezone.now()
         for row in rows:
             row.attempts += 1
@@ -82,6 +85,7 @@ def relay_batch(*, batch_size: int, backend=None) -> RelayStats:
         OutboxEvent.objects.bulk_update(
             rows, ["attempts", "published_at", "last_error", "next_attempt_at", "failed_at"]
         )
+    metrics.relay_batch_done(backend=backend.name, rows=rows, errors=errors, seconds=seconds)
     return stats
 
 

@@ -8,8 +8,10 @@ class RankingConfig(AppConfig):
         from django.db.models.signals import post_delete
 
         from accounts.signals import user_deactivated
+        from core.metrics.exposition import register_state_collector
         from profiles.signals import profile_changed
         from ranking import receivers
+        from ranking.metrics import LeaderboardCollector
         from ranking.models import PlayerRating
 
         profile_changed.connect(receivers.on_profile_changed, dispatch_uid="ranking.country")
@@ -17,3 +19,4 @@ class RankingConfig(AppConfig):
         post_delete.connect(
             receivers.on_rating_deleted, sender=PlayerRating, dispatch_uid="ranking.deleted"
         )
+        register_state_collector(LeaderboardCollector())

@@ -182,6 +182,16 @@ def rank_of(client, user_id) -> tuple[int | None, int]:
     return (None if rank is None else rank + 1), size
 
 
+def status(client, boards: list[str]) -> tuple[bool, dict[str, int]]:
+    """(built, members of each board: "global" or a country code) in one round trip."""
+    pipe = client.pipeline(transaction=False)
+    pipe.exists(_built_key())
+    for board in boards:
+        pipe.zcard(board_key(None if board == "global" else board))
+    built, *sizes = pipe.execute()
+    return bool(built), dict(zip(boards, sizes, strict=True))
+
+
 # --- rebuild ---------------------------------------------------------------------------------
 
 

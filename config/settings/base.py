@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_prometheus",
     "core",
     "accounts",
     "profiles",
@@ -51,6 +52,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "core.metrics.middleware.MetricsEndpointMiddleware",
     "core.middleware.RequestIdMiddleware",
     "core.middleware.ApiGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -64,6 +67,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.middleware.ApiErrorMiddleware",
+    "core.metrics.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -110,6 +114,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE takes the write lock when the transaction starts, so the timeout applies (a
     # deferred transaction upgrading to a writer fails with "database is locked" at once).
     DATABASES["default"].setdefault("OPTIONS", {}).update(timeout=20, transaction_mode="IMMEDIATE")
+# django-prometheus's wrappers of the same backends count statements and time them (Metrics).
+DATABASES["default"]["ENGINE"] = {
+    "django.db.backends.postgresql": "django_prometheus.db.backends.postgresql",
+    "django.db.backends.sqlite3": "django_prometheus.db.backends.sqlite3",
+}.get(DATABASES["default"]["ENGINE"], DATABASES["default"]["ENGINE"])
 
 # --- Cache: Redis when REDIS_URL is set, local memory otherwise --------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -117,7 +126,7 @@ CACHE_KEY_PREFIX = env.str("CACHE_KEY_PREFIX", default="1v1bro")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "core.metrics.cache.RedisCache",  # Django's, counting hits and misses
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": CACHE_KEY_PREFIX,
             # A dead Redis must fail fast, never hang a request or a probe.
@@ -127,7 +136,7 @@ if REDIS_URL:
 else:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "BACKEND": "core.metrics.cache.LocMemCache",
             "KEY_PREFIX": CACHE_KEY_PREFIX,
         }
     }
@@ -279,6 +288,14 @@ LOGGING = {
         "django.server": {"level": "WARNING", "propagate": True},
     },
 }
+
+# --- Metrics (Prometheus; README, Metrics) ------------------------------------------------------
+# GET /metrics answers loopback clients, and others sending "Authorization: Bearer <METRICS_TOKEN>"
+# (unset: loopback only). The worker and the consumer serve the same on their own ports (0: off).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_BIND = env.str("METRICS_BIND", default="127.0.0.1")
+WORKER_METRICS_PORT = env.int("WORKER_METRICS_PORT", default=0)
+CONSUMER_METRICS_PORT = env.int("CONSUMER_METRICS_PORT", default=0)
 
 # --- Events: inline (embedded default) or pubsub ------------------------------------------------
 EVENT_BACKEND = env.str("EVENT_BACKEND", default="inline")

@@ -68,7 +68,11 @@ class FakePubSub:
 
     # --- lifecycle --------------------------------------------------------------------------
     def start(self) -> str:
-        server = grpc.server(futures.ThreadPoolExecutor(max_workers=self.max_workers))
+        # No SO_REUSEPORT (gRPC's default on Linux): a port in use must fail, not be shared.
+        server = grpc.server(
+            futures.ThreadPoolExecutor(max_workers=self.max_workers),
+            options=[("grpc.so_reuseport", 0)],
+        )
         server.add_generic_rpc_handlers(self._handlers())
         self.port = server.add_insecure_port(f"127.0.0.1:{self.port}")
         server.start()

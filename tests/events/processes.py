@@ -108,7 +108,7 @@ def start_consumer(fake, log_dir: Path, *args: str) -> Process:
     return process
 
 
-def start_worker(fake, log_dir: Path, queue: str) -> Process:
+def start_worker(fake, log_dir: Path, queue: str, **env) -> Process:
     process = Process(
         "worker",
         [
@@ -130,7 +130,13 @@ def start_worker(fake, log_dir: Path, queue: str) -> Process:
             "--without-gossip",
             "--without-mingle",
         ],
-        process_env(fake, CELERY_BROKER_URL=broker_url()),
+        # Its metrics directory under the test's tmp_path (a SIGKILLed worker leaves it behind).
+        process_env(
+            fake,
+            CELERY_BROKER_URL=broker_url(),
+            PROMETHEUS_MULTIPROC_DIR=log_dir / f"metrics-{queue}",
+            **env,
+        ),
         log_dir,
     )
     process.wait_for_output("ready.")

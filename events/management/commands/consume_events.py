@@ -50,6 +50,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--log-interval", type=float, default=30.0, help="Seconds between count log lines."
         )
+        parser.add_argument(
+            "--metrics-port",
+            type=int,
+            default=None,
+            help="Serve this process's Prometheus metrics on METRICS_BIND:PORT/metrics "
+            "(default CONSUMER_METRICS_PORT; 0: off).",
+        )
 
     def handle(self, *args, **options):
         stop = threading.Event()
@@ -62,11 +69,31 @@ class Command(BaseCommand):
                 consumer.stop()
 
         previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+        server = self._serve_metrics(options["metrics_port"])
         try:
             self._consume(options, stop, running)
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
+            if server is not None:
+                server.shutdown()
+                server.server_close()
+
+    def _serve_metrics(self, port: int | None):
+        from core.metrics import exposition
+        from events.metrics import ConsumerLagCollector
+
+        port = settings.CONSUMER_METRICS_PORT if port is None else port
+        if not port:
+            return None
+        addr = settings.METRICS_BIND
+        try:
+            server = exposition.serve(port=port, addr=addr, extra=[ConsumerLagCollector()])
+        except OSError as exc:  # another consumer on this host: give each its own --metrics-port
+            logger.error("consume_events: cannot serve metrics on %s:%s (%s)", addr, port, exc)
+            return None
+        logger.info("consume_events: metrics on http://%s:%s/metrics", addr, port)
+        return server
 
     def _consume(self, options, stop: threading.Event, running: list) -> None:
         if settings.EVENT_BACKEND != "pubsub":
