@@ -189,11 +189,11 @@ MATCH_RESULT_COLUMNS = (
     "player1_score",
     "player2_score",
     "duration_seconds",
-    "player1_elo_before",
-    "player1_elo_after",
-    "player2_elo_before",
-    "player2_elo_after",
-    "elo_delta",
+    "player1_pre_elo",
+    "player1_post_elo",
+    "player2_pre_elo",
+    "player2_post_elo",
+    "elo_delta_p1",
     "played_at",
 )
 COLUMNS = (*MATCH_RESULT_COLUMNS, "created_at")
