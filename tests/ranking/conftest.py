@@ -86,3 +86,26 @@ def expected_tier_ranks(users_elos: list[tuple]) -> dict[uuid.UUID, int]:
         seen[tier] = seen.get(tier, 0) + 1
         ranks[uid] = seen[tier]
     return ranks
+
+
+@pytest.fixture(params=["redis", "sql"])
+def path(request, redis_down, monkeypatch):
+    """Run a test on the Redis path (sets built; SQL board reads forbidden) and on the SQL one.
+    Call the returned function once the ratings are in place."""
+    from ranking import selectors
+    from ranking.rebuild import rebuild_leaderboards
+
+    def prepare():
+        rebuild_leaderboards()
+        if request.param == "redis":
+            for name in ("sql_page", "sql_position"):
+                monkeypatch.setattr(selectors, name, _forbidden)
+        else:
+            redis_down()
+
+    prepare.name = request.param
+    return prepare
+
+
+def _forbidden(*args, **kwargs):
+    raise AssertionError("the Redis path must not page or scan in SQL")

@@ -24,26 +24,6 @@ def _board(api_client, url="/api/v1/leaderboards/global/", **params):
     return response.json()
 
 
-@pytest.fixture(params=["redis", "sql"])
-def path(request, redis_down, monkeypatch):
-    """Run a test on the Redis path (sets built; SQL board reads forbidden) and on the SQL one."""
-
-    def prepare():
-        if request.param == "redis":
-            rebuild_leaderboards()
-            for name in ("sql_page", "sql_position"):
-                monkeypatch.setattr(selectors, name, _forbidden)
-        else:
-            rebuild_leaderboards()
-            redis_down()
-
-    return prepare
-
-
-def _forbidden(*args, **kwargs):
-    raise AssertionError("the Redis path must not page or scan in SQL")
-
-
 def test_global_page_shape_order_and_pagination(api_client, players, path):
     elos = [1500, 1500, 1200, 1800, 900, 1500, 2100, 1200, 1300, 1400, 1000, 1500]
     pairs = list(zip(players, elos, strict=True))
