@@ -156,6 +156,28 @@ def test_csv_with_bad_rows_imports_nothing_and_names_the_lines(tmp_path, make_us
     assert list(MatchResult.objects.values_list("match_id", flat=True)) == [good]
 
 
+def test_csv_values_out_of_the_match_bounds_are_named(tmp_path, make_user):
+    a, b = make_user(), make_user()
+    header = (
+        "match_id,player1,player2,winner,played_at,duration_seconds,player1_score,player2_score"
+    )
+    rows = [
+        f"{uuid.uuid4()},{a.email},{b.email},,2026-01-01T10:00:00Z,86401,0,0",
+        f"{uuid.uuid4()},{a.email},{b.email},,2026-01-01T10:00:00Z,60,2147483648,0",
+        f"{uuid.uuid4()},{a.email},{b.email},,2026-01-01T10:00:00Z,60,0,{10**30}",
+        f"{uuid.uuid4()},{a.email},{b.email},,2026-01-01T10:00:00Z,86400,2147483647,0",
+    ]
+    path = _csv(tmp_path, rows, header=header)
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="3 invalid row"):
+        call_command("backfill_elo", "--no-progress", "--from-csv", path, stderr=err)
+    report = err.getvalue()
+    for line, field in [(2, "duration_seconds"), (3, "player1_score"), (4, "player2_score")]:
+        assert any(r.startswith(f"{path}:{line}:") and field in r for r in report.splitlines())
+    assert "1 to import" in _run("--from-csv", path, "--skip-invalid")
+    assert MatchResult.objects.get().player1_score == 2147483647
+
+
 def test_csv_missing_columns(tmp_path):
     path = _csv(tmp_path, [], header="match_id,player1")
     with pytest.raises(CommandError):
