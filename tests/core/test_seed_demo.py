@@ -59,13 +59,6 @@ def _state() -> dict:
     }
 
 
-@pytest.fixture
-def seeded(django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        out = _seed()
-    return out
-
-
 def test_core_imports_no_domain_app():
     for path in Path(settings.BASE_DIR, "core").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
@@ -76,8 +69,20 @@ def test_core_imports_no_domain_app():
                 assert not names & DOMAIN_APPS, (path, names)
 
 
-def test_every_screen_has_demo_data(seeded, api_client):
-    assert "Demo data loaded." in seeded
+def test_every_screen_has_demo_data_and_a_second_run_changes_nothing(
+    api_client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        assert "Demo data loaded." in _seed()
+    _every_screen_has_data(api_client)
+    before = _state()
+    with django_capture_on_commit_callbacks(execute=True):
+        out = _seed()
+    assert "matches: 0 played, 40 already recorded" in out
+    assert _state() == before
+
+
+def _every_screen_has_data(api_client):
     assert User.objects.filter(email__in=DEMO_EMAILS).count() == len(DEMO_EMAILS)
     # every match went through ingestion and was applied by the handler, none refused
     ids = {demo_match_id(n) for n in range(DEMO_MATCHES)}
@@ -107,14 +112,6 @@ def test_every_screen_has_demo_data(seeded, api_client):
     assert Cosmetic.objects.count() == 16 and Season.objects.get().is_active
     login = {"email": "demo@1v1bro.local", "password": DEMO_PASSWORD}  # README's
     assert api_client.post("/api/v1/auth/login/", login, format="json").status_code == 200
-
-
-def test_a_second_run_changes_nothing(seeded, django_capture_on_commit_callbacks):
-    before = _state()
-    with django_capture_on_commit_callbacks(execute=True):
-        out = _seed()
-    assert "matches: 0 played, 40 already recorded" in out
-    assert _state() == before
 
 
 def test_refused_on_a_database_with_other_users(make_user):
