@@ -1,5 +1,6 @@
 """Read-side battle pass queries: the active season, a season's tiers, a player's battle pass."""
 
+import uuid
 from dataclasses import dataclass, field
 
 from battlepass.models import BattlePassTier, PlayerSeasonProgress, RewardClaim, Season, Track
@@ -47,7 +48,7 @@ def season_tiers(*, season: Season) -> list[TierView]:
 
 @dataclass
 class PlayerBattlePass:
-    user_id: object
+    user_id: uuid.UUID
     season: Season
     current_tier: int
     current_xp: int
