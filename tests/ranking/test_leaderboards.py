@@ -5,7 +5,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from profiles.models import Profile
-from ranking import leaderboard, selectors
+from ranking import boards, leaderboard, selectors
+from ranking.models import PlayerRating
 from ranking.rebuild import rebuild_leaderboards
 from tests.conftest import bearer_client
 from tests.ranking.conftest import expected_order, expected_tier_ranks, set_ratings
@@ -245,3 +246,13 @@ def test_member_encoding_reverses_uuid_order():
     assert [leaderboard.decode_member(m) for m in members] == ids
     edge = [uuid.UUID(int=0), uuid.UUID(int=(1 << 128) - 1)]
     assert [leaderboard.decode_member(leaderboard.encode_member(u)) for u in edge] == edge
+
+
+def test_position_of_a_player_off_the_board_has_no_rank_and_no_tier_rank(players):
+    set_ratings([(players[0], 1500), (players[1], 1400)])
+    PlayerRating.objects.filter(pk=players[1].pk).update(listed=False)
+    rebuild_leaderboards()
+    on_redis = leaderboard.position(leaderboard.client_or_none(), None, players[1].pk, 5)
+    in_sql = boards._sql_position(players[1].pk, 5)
+    for pos in (on_redis, in_sql):
+        assert (pos.rank, pos.tier_rank, pos.rows, pos.size) == (None, None, [], 1)
