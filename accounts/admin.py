@@ -27,7 +27,7 @@ class UserAdmin(DjangoUserAdmin):
     ordering = ("-date_joined",)
     list_display = ("email", "two_factor", "is_staff", "is_active", "last_login", "date_joined")
     list_filter = ("is_staff", "is_active", "is_superuser")
-    actions = ["deactivate_users", "reset_two_factor"]
+    actions = ["deactivate_users", "reactivate_users", "reset_two_factor"]
     search_fields = ("email", "profile__display_name")
     readonly_fields = ("id", "date_joined", "last_login", "tokens_valid_after")
     fieldsets = (
@@ -62,9 +62,18 @@ class UserAdmin(DjangoUserAdmin):
             two_factor.two_factor_reset(user=user)
         self.message_user(request, f"2FA reset for {len(users)} user(s).", messages.SUCCESS)
 
+    @admin.action(description="Reactivate selected users")
+    def reactivate_users(self, request, queryset):
+        users = list(queryset.filter(is_active=False))
+        for user in users:
+            services.user_reactivate(user=user)
+        self.message_user(request, f"Reactivated {len(users)} user(s).", messages.SUCCESS)
+
     def save_model(self, request, obj, form, change):
-        """Unticking "active" on the form deactivates through the service too."""
-        deactivating = change and "is_active" in form.changed_data and not obj.is_active
+        """Toggling "active" on the form (de)activates through the service too."""
+        toggled = change and "is_active" in form.changed_data
         super().save_model(request, obj, form, change)
-        if deactivating:
+        if toggled and obj.is_active:
+            services.user_reactivate(user=obj)
+        elif toggled:
             services.user_deactivate(user=obj)

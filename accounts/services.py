@@ -26,7 +26,7 @@ from accounts.errors import (
     TwoFactorRequired,
 )
 from accounts.models import TokenFamily, User, normalize_email
-from accounts.signals import user_deactivated
+from accounts.signals import user_deactivated, user_reactivated
 from accounts.tokens import FAMILY_CLAIM, issue_tokens, refresh_payload
 from core.errors import ValidationFailed
 from profiles.services import profile_create
@@ -217,3 +217,13 @@ def user_deactivate(*, user: User) -> None:
     revocation.revoke_all_sessions(user=user)
     user_id = user.pk
     transaction.on_commit(lambda: user_deactivated.send(sender=User, user_id=user_id))
+
+
+@transaction.atomic
+def user_reactivate(*, user: User) -> None:
+    """Let a deactivated user sign in again (old tokens stay revoked); ``user_reactivated`` goes
+    out after commit."""
+    User.objects.filter(pk=user.pk).update(is_active=True)
+    user.is_active = True
+    user_id = user.pk
+    transaction.on_commit(lambda: user_reactivated.send(sender=User, user_id=user_id))

@@ -40,7 +40,7 @@ class TierInlineForm(forms.ModelForm):
     class Meta:
         model = BattlePassTier
         fields = [
-            "tier",
+            "tier_number",
             "free_reward_type",
             "free_reward_value",
             "premium_reward_type",
@@ -72,10 +72,10 @@ class TierInline(admin.TabularInline):
     model = BattlePassTier
     form = TierInlineForm
     extra = 0
-    ordering = ["tier"]
+    ordering = ["tier_number"]
     readonly_fields = ["free_reward_shown", "premium_reward_shown"]
     fields = [
-        "tier",
+        "tier_number",
         "free_reward_type",
         "free_reward_value",
         "free_reward_shown",
@@ -174,7 +174,7 @@ class SeasonAdmin(admin.ModelAdmin):
 
 @admin.register(PlayerSeasonProgress)
 class PlayerSeasonProgressAdmin(ReadOnlyAdmin):
-    list_display = ["user", "season", "season_xp", "current_tier", "is_premium", "updated_at"]
+    list_display = ["user", "season", "current_xp", "current_tier", "is_premium", "updated_at"]
     list_filter = ["season", "is_premium"]
     search_fields = ["user__email", "user__profile__display_name"]
     list_select_related = ["user", "season"]

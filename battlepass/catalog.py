@@ -3,7 +3,7 @@
     "seasons": [{"season_number": 1, "name": "Neon Nights", "theme": "neon",
                  "start_date": "2026-11-01T00:00:00Z", "end_date": "2027-01-31T00:00:00Z",
                  "xp_per_tier": 1000, "max_tier": 30, "premium_price": 950, "is_active": true,
-                 "tiers": [{"tier": 1, "free_reward": {"type": "coins", "value": 100},
+                 "tiers": [{"tier_number": 1, "free_reward": {"type": "coins", "value": 100},
                             "premium_reward": {"type": "cosmetic", "value": "neon-striker"}}]}]
 
 Seasons are upserted by ``season_number``. When ``tiers`` is given it is the whole tier list of
@@ -37,7 +37,7 @@ class CatalogRewardSerializer(serializers.Serializer):
 
 
 class CatalogTierSerializer(serializers.Serializer):
-    tier = serializers.IntegerField(min_value=1)
+    tier_number = serializers.IntegerField(min_value=1)
     free_reward = CatalogRewardSerializer(required=False, allow_null=True)
     premium_reward = CatalogRewardSerializer(required=False, allow_null=True)
 
@@ -83,11 +83,12 @@ class CatalogSeasonSerializer(serializers.ModelSerializer):
         problems: list[dict] = [{} for _ in tiers]
         seen: set[int] = set()
         for index, tier in enumerate(tiers):
-            if tier["tier"] > max_tier:
-                problems[index] = {"tier": [f"Above max_tier ({max_tier})."]}
-            elif tier["tier"] in seen:
-                problems[index] = {"tier": [f"Tier {tier['tier']} is listed twice."]}
-            seen.add(tier["tier"])
+            number = tier["tier_number"]
+            if number > max_tier:
+                problems[index] = {"tier_number": [f"Above max_tier ({max_tier})."]}
+            elif number in seen:
+                problems[index] = {"tier_number": [f"Tier {number} is listed twice."]}
+            seen.add(number)
         if any(problems):
             raise serializers.ValidationError({"tiers": problems})
         codes = [c["code"] for c in attrs.get("challenges", [])]
@@ -214,11 +215,13 @@ def apply_seasons(cleaned: list[dict]) -> dict[str, int]:
             counts["updated"] += 1
         if tiers is not None:
             BattlePassTier.objects.filter(season=season).exclude(
-                tier__in=[t["tier"] for t in tiers]
+                tier_number__in=[t["tier_number"] for t in tiers]
             ).delete()
             for tier in tiers:
-                row = BattlePassTier.objects.filter(season=season, tier=tier["tier"]).first()
-                row = row or BattlePassTier(season=season, tier=tier["tier"])
+                row = BattlePassTier.objects.filter(
+                    season=season, tier_number=tier["tier_number"]
+                ).first()
+                row = row or BattlePassTier(season=season, tier_number=tier["tier_number"])
                 for name, value in _tier_fields(tier).items():
                     setattr(row, name, value)
                 row.save()

@@ -1,23 +1,21 @@
-"""The demo season of ``manage.py seed_demo``: ``demo/season.json`` (30 tiers), loaded once."""
+"""The demo season of ``seed_demo``: ``demo/season.json`` (30 tiers, four challenges), loaded
+when no season exists (its rewards name items of the demo shop, loaded before)."""
 
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management import call_command
 
 from battlepass.models import Season
-from cosmetics.models import Cosmetic
+from core.demo import DemoRun, demo_part
+from cosmetics.catalog_import import load_catalog
 
-DEMO_DIR = Path(settings.BASE_DIR) / "demo"
+DEMO_SEASON = Path(settings.BASE_DIR) / "demo" / "season.json"
 
 
-def load_demo_season(*, stdout) -> bool:
-    """Load the demo season unless a season exists; its rewards name items of
-    ``demo/catalog.json``, which is loaded first when the catalog is empty."""
+@demo_part(order=30)
+def load_demo_season(run: DemoRun) -> None:
     if Season.objects.exists():
-        stdout.write("Seasons already exist: demo season not loaded.")
-        return False
-    if not Cosmetic.objects.exists() and (DEMO_DIR / "catalog.json").exists():
-        call_command("load_catalog", str(DEMO_DIR / "catalog.json"), stdout=stdout)
-    call_command("load_catalog", str(DEMO_DIR / "season.json"), stdout=stdout)
-    return True
+        run.say("seasons already exist: demo season not loaded")
+        return
+    summary = load_catalog(DEMO_SEASON)["seasons"]
+    run.say(f"season: {summary['created']} created, {summary['tiers']} tiers")

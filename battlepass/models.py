@@ -75,9 +75,9 @@ class Season(TimeStampedModel):
         if self.start_date and self.end_date and self.end_date <= self.start_date:
             raise ValidationError({"end_date": "The season must end after it starts."})
 
-    def tier_for_xp(self, season_xp: int) -> int:
-        """Tier = min(max_tier, floor(season_xp / xp_per_tier))."""
-        return min(self.max_tier, max(0, season_xp) // self.xp_per_tier)
+    def tier_for_xp(self, current_xp: int) -> int:
+        """Tier = min(max_tier, floor(current_xp / xp_per_tier))."""
+        return min(self.max_tier, max(0, current_xp) // self.xp_per_tier)
 
 
 def _reward_constraints(track: str) -> list[models.BaseConstraint]:
@@ -101,7 +101,7 @@ class BattlePassTier(models.Model):
     """
 
     season = models.ForeignKey(Season, on_delete=models.CASCADE, related_name="tiers")
-    tier = models.PositiveIntegerField()
+    tier_number = models.PositiveIntegerField()
     free_reward_type = models.CharField(
         max_length=10, choices=RewardType.choices, blank=True, default=""
     )
@@ -128,16 +128,18 @@ class BattlePassTier(models.Model):
     )
 
     class Meta:
-        ordering = ["season", "tier"]
+        ordering = ["season", "tier_number"]
         constraints = [
-            models.UniqueConstraint(fields=["season", "tier"], name="battlepass_tier_unique"),
-            models.CheckConstraint(condition=Q(tier__gte=1), name="battlepass_tier_gte_1"),
+            models.UniqueConstraint(
+                fields=["season", "tier_number"], name="battlepass_tier_unique"
+            ),
+            models.CheckConstraint(condition=Q(tier_number__gte=1), name="battlepass_tier_gte_1"),
             *_reward_constraints("free"),
             *_reward_constraints("premium"),
         ]
 
     def __str__(self):
-        return f"Tier {self.tier}"
+        return f"Tier {self.tier_number}"
 
     def save(self, *args, **kwargs):
         self.clean()
@@ -157,8 +159,8 @@ class BattlePassTier(models.Model):
     def clean(self):
         super().clean()
         errors: dict[str, str] = {}
-        if self.season_id and self.tier and self.tier > self.season.max_tier:
-            errors["tier"] = f"The season has {self.season.max_tier} tiers."
+        if self.season_id and self.tier_number and self.tier_number > self.season.max_tier:
+            errors["tier_number"] = f"The season has {self.season.max_tier} tiers."
         for track in Track.values:
             message = self._normalise_reward(track)
             if message:
@@ -198,18 +200,18 @@ class PlayerSeasonProgress(TimeStampedModel):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="season_progress"
     )
     season = models.ForeignKey(Season, on_delete=models.CASCADE, related_name="progress")
-    season_xp = models.BigIntegerField(default=0)
+    current_xp = models.BigIntegerField(default=0)
     current_tier = models.PositiveIntegerField(default=0)
     is_premium = models.BooleanField(default=False)
     premium_purchased_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name_plural = "player season progress"
-        ordering = ["season", "-season_xp"]
+        ordering = ["season", "-current_xp"]
         constraints = [
             models.UniqueConstraint(fields=["user", "season"], name="battlepass_progress_unique"),
             models.CheckConstraint(
-                condition=Q(season_xp__gte=0), name="battlepass_progress_xp_gte_0"
+                condition=Q(current_xp__gte=0), name="battlepass_progress_xp_gte_0"
             ),
         ]
 
@@ -267,7 +269,7 @@ class XPLog(models.Model):
     reference = models.CharField(max_length=200, blank=True, default="")
     old_tier = models.PositiveIntegerField(default=0)
     new_tier = models.PositiveIntegerField(default=0)
-    season_xp = models.BigIntegerField(default=0)
+    current_xp = models.BigIntegerField(default=0, help_text="Season XP after this award.")
     old_level = models.PositiveIntegerField(default=1)
     new_level = models.PositiveIntegerField(default=1)
     total_xp = models.BigIntegerField(default=0)

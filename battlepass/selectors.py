@@ -1,5 +1,6 @@
 """Read-side battle pass queries: the active season, a season's tiers, a player's battle pass."""
 
+import uuid
 from dataclasses import dataclass, field
 
 from battlepass.models import BattlePassTier, PlayerSeasonProgress, RewardClaim, Season, Track
@@ -19,7 +20,7 @@ def season_get(*, season_id) -> Season:
 
 @dataclass
 class TierView:
-    tier: int
+    tier_number: int
     free_reward: tuple | None
     premium_reward: tuple | None
 
@@ -27,7 +28,7 @@ class TierView:
 def season_tiers(*, season: Season) -> list[TierView]:
     """Tiers 1..max_tier in order; a tier with no stored row has no rewards."""
     rows = {
-        row.tier: row
+        row.tier_number: row
         for row in BattlePassTier.objects.filter(season=season).select_related(
             "free_reward_cosmetic", "premium_reward_cosmetic"
         )
@@ -37,7 +38,7 @@ def season_tiers(*, season: Season) -> list[TierView]:
         row = rows.get(number)
         views.append(
             TierView(
-                tier=number,
+                tier_number=number,
                 free_reward=row.reward(Track.FREE) if row else None,
                 premium_reward=row.reward(Track.PREMIUM) if row else None,
             )
@@ -47,9 +48,10 @@ def season_tiers(*, season: Season) -> list[TierView]:
 
 @dataclass
 class PlayerBattlePass:
+    user_id: uuid.UUID
     season: Season
     current_tier: int
-    season_xp: int
+    current_xp: int
     xp_to_next_tier: int
     is_premium: bool
     claimed_rewards: list[dict] = field(default_factory=list)
@@ -61,27 +63,30 @@ def player_battlepass(*, user, season: Season, progress: PlayerSeasonProgress | 
     is written by reading)."""
     if progress is None:
         progress = PlayerSeasonProgress.objects.filter(user=user, season=season).first()
-    season_xp = progress.season_xp if progress else 0
+    current_xp = progress.current_xp if progress else 0
     tier = progress.current_tier if progress else 0
     is_premium = bool(progress and progress.is_premium)
-    to_next = 0 if tier >= season.max_tier else (tier + 1) * season.xp_per_tier - season_xp
+    to_next = 0 if tier >= season.max_tier else (tier + 1) * season.xp_per_tier - current_xp
     claimed = sorted(
         RewardClaim.objects.filter(user=user, season=season).values_list("tier", "track")
     )
     claimed_set = set(claimed)
     claimable = []
     if tier:
-        for row in BattlePassTier.objects.filter(season=season, tier__lte=tier).order_by("tier"):
+        for row in BattlePassTier.objects.filter(season=season, tier_number__lte=tier).order_by(
+            "tier_number"
+        ):
             for track in Track.values:
-                if row.reward(track) is None or (row.tier, track) in claimed_set:
+                if row.reward(track) is None or (row.tier_number, track) in claimed_set:
                     continue
                 if track == Track.PREMIUM and not is_premium:
                     continue
-                claimable.append({"tier": row.tier, "track": track})
+                claimable.append({"tier": row.tier_number, "track": track})
     return PlayerBattlePass(
+        user_id=user.pk,
         season=season,
         current_tier=tier,
-        season_xp=season_xp,
+        current_xp=current_xp,
         xp_to_next_tier=to_next,
         is_premium=is_premium,
         claimed_rewards=[{"tier": t, "track": tr} for t, tr in claimed],

@@ -4,35 +4,19 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from battlepass.models import ChallengeMetric, RewardType, Season, Track
+from cosmetics.serializers import CosmeticSerializer
 
 
 def reward_data(reward: tuple | None) -> dict | None:
-    """``{type, value, cosmetic?}`` from ``(type, value, cosmetic)``; amounts are integers."""
+    """``Reward`` = ``{type, value, cosmetic}`` from ``(type, value, cosmetic)``: amounts are
+    integers, a cosmetic's value is its slug and ``cosmetic`` the full ``Cosmetic`` (else null)."""
     if reward is None:
         return None
     kind, value, cosmetic = reward
     if kind != RewardType.COSMETIC:
-        return {"type": kind, "value": int(value)}
-    data = {"type": kind, "value": value}
-    if cosmetic is not None:
-        data["cosmetic"] = {
-            "id": str(cosmetic.pk),
-            "slug": cosmetic.slug,
-            "name": cosmetic.name,
-            "type": cosmetic.type,
-            "rarity": cosmetic.rarity,
-            "image_url": getattr(cosmetic, "image_url", "") or "",
-        }
-    return data
-
-
-class BattlePassRewardCosmeticSerializer(serializers.Serializer):
-    id = serializers.UUIDField()
-    slug = serializers.CharField()
-    name = serializers.CharField()
-    type = serializers.CharField()
-    rarity = serializers.CharField()
-    image_url = serializers.CharField()
+        return {"type": kind, "value": int(value), "cosmetic": None}
+    shown = CosmeticSerializer(cosmetic).data if cosmetic is not None else None
+    return {"type": kind, "value": value, "cosmetic": shown}
 
 
 @extend_schema_field(
@@ -48,7 +32,9 @@ class RewardValueField(serializers.JSONField):
 class BattlePassRewardSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=RewardType.choices)
     value = RewardValueField()
-    cosmetic = BattlePassRewardCosmeticSerializer(required=False)
+    cosmetic = CosmeticSerializer(
+        allow_null=True, help_text="The cosmetic when type is cosmetic, else null."
+    )
 
 
 class BattlePassSeasonSerializer(serializers.ModelSerializer):
@@ -69,14 +55,14 @@ class BattlePassSeasonSerializer(serializers.ModelSerializer):
 
 
 class BattlePassTierSerializer(serializers.Serializer):
-    tier = serializers.IntegerField()
+    tier_number = serializers.IntegerField()
     free_reward = BattlePassRewardSerializer(allow_null=True)
     premium_reward = BattlePassRewardSerializer(allow_null=True)
 
 
 def tier_data(view) -> dict:
     return {
-        "tier": view.tier,
+        "tier_number": view.tier_number,
         "free_reward": reward_data(view.free_reward),
         "premium_reward": reward_data(view.premium_reward),
     }
@@ -88,9 +74,10 @@ class BattlePassTierTrackSerializer(serializers.Serializer):
 
 
 class PlayerBattlePassSerializer(serializers.Serializer):
+    user_id = serializers.UUIDField()
     season = BattlePassSeasonSerializer()
     current_tier = serializers.IntegerField()
-    season_xp = serializers.IntegerField()
+    current_xp = serializers.IntegerField(help_text="The player's season XP in total.")
     xp_to_next_tier = serializers.IntegerField()
     is_premium = serializers.BooleanField()
     claimed_rewards = BattlePassTierTrackSerializer(many=True)

@@ -84,14 +84,16 @@ def season_generate_tiers(*, season: Season, count: int, coins: int) -> int:
     free reward of ``coins`` coins. Returns how many were created."""
     if count < 1 or coins < 1:
         raise ValidationFailed("count and coins must be positive.")
-    existing = set(BattlePassTier.objects.filter(season=season).values_list("tier", flat=True))
+    existing = set(
+        BattlePassTier.objects.filter(season=season).values_list("tier_number", flat=True)
+    )
     created = 0
     for number in range(1, min(count, season.max_tier) + 1):
         if number in existing:
             continue
         BattlePassTier(
             season=season,
-            tier=number,
+            tier_number=number,
             free_reward_type=RewardType.COINS,
             free_reward_value=str(coins),
         ).save()
@@ -167,7 +169,7 @@ def battlepass_reward_claim(*, user, tier: int, track: str | None = None) -> Cla
         raise TierNotReached(f"Tier {tier} is above your tier ({progress.current_tier}).")
     tier_row = (
         BattlePassTier.objects.select_related("free_reward_cosmetic", "premium_reward_cosmetic")
-        .filter(season=season, tier=tier)
+        .filter(season=season, tier_number=tier)
         .first()
     )
     claimed = set(
@@ -205,7 +207,7 @@ def _claim_one(*, user, season: Season, tier_row: BattlePassTier, track: str) ->
             claim = RewardClaim.objects.create(
                 user=user,
                 season=season,
-                tier=tier_row.tier,
+                tier=tier_row.tier_number,
                 track=track,
                 reward_type=kind,
                 reward_value=value,

@@ -25,14 +25,14 @@ def calculate_match_xp(*, won: bool | None, kills: int, streak: int, duration_se
 @dataclass(frozen=True)
 class XPAwardResult:
     """``awarded`` is False on a replay, which returns the first award's numbers unchanged.
-    With no active season ``season_id`` is None and the tier fields and ``season_xp`` are 0."""
+    With no active season ``season_id`` is None and the tier fields and ``current_xp`` are 0."""
 
     awarded: bool
     amount: int
     season_id: str | None
     old_tier: int
     new_tier: int
-    season_xp: int
+    current_xp: int
     old_level: int
     new_level: int
     total_xp: int
@@ -45,7 +45,7 @@ class XPAwardResult:
             season_id=str(log.season_id) if log.season_id else None,
             old_tier=log.old_tier,
             new_tier=log.new_tier,
-            season_xp=log.season_xp,
+            current_xp=log.current_xp,
             old_level=log.old_level,
             new_level=log.new_level,
             total_xp=log.total_xp,
@@ -109,8 +109,8 @@ def _publish_tier_rewards(*, user, season: Season, old_tier: int, new_tier: int)
     if new_tier <= old_tier:
         return
     tiers = BattlePassTier.objects.filter(
-        season=season, tier__gt=old_tier, tier__lte=new_tier
-    ).order_by("tier")
+        season=season, tier_number__gt=old_tier, tier_number__lte=new_tier
+    ).order_by("tier_number")
     for tier in tiers:
         reward = tier.reward("free") or tier.reward("premium")
         if reward is None:
@@ -121,7 +121,7 @@ def _publish_tier_rewards(*, user, season: Season, old_tier: int, new_tier: int)
             {
                 "user_id": str(user.pk),
                 "season_id": str(season.pk),
-                "tier_reached": tier.tier,
+                "tier_reached": tier.tier_number,
                 "reward_type": kind,
                 "reward_value": value,
             },
@@ -189,10 +189,10 @@ def award_xp(
         if season is not None:
             progress = lock_progress(user=user, season=season)
             log.old_tier = progress.current_tier
-            progress.season_xp += amount
-            progress.current_tier = season.tier_for_xp(progress.season_xp)
-            progress.save(update_fields=["season_xp", "current_tier", "updated_at"])
-            log.new_tier, log.season_xp = progress.current_tier, progress.season_xp
+            progress.current_xp += amount
+            progress.current_tier = season.tier_for_xp(progress.current_xp)
+            progress.save(update_fields=["current_xp", "current_tier", "updated_at"])
+            log.new_tier, log.current_xp = progress.current_tier, progress.current_xp
 
         change = add_xp(user, amount)
         log.old_level, log.new_level = change.old_level, change.new_level
@@ -201,7 +201,7 @@ def award_xp(
             update_fields=[
                 "old_tier",
                 "new_tier",
-                "season_xp",
+                "current_xp",
                 "old_level",
                 "new_level",
                 "total_xp",

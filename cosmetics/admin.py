@@ -40,7 +40,7 @@ class CosmeticAdmin(admin.ModelAdmin):
     fieldsets = (
         (None, {"fields": ("id", "slug", "name", "description", "type", "rarity")}),
         ("Prices (empty: not sold in that currency)", {"fields": ("price_coins", "price_premium")}),
-        ("Media", {"fields": ("image_url", "preview_url", "preview")}),
+        ("Media", {"fields": ("image_url", "preview_video_url", "preview")}),
         (
             "Availability",
             {

@@ -93,7 +93,7 @@ class CatalogCosmeticSerializer(serializers.ModelSerializer):
             "price_coins",
             "price_premium",
             "image_url",
-            "preview_url",
+            "preview_video_url",
             "event",
             "is_limited",
             "release_date",

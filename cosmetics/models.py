@@ -54,7 +54,7 @@ class Cosmetic(TimeStampedModel):
     price_coins = models.PositiveIntegerField(null=True, blank=True)
     price_premium = models.PositiveIntegerField(null=True, blank=True)
     image_url = models.URLField(max_length=500, blank=True, default="")
-    preview_url = models.URLField(max_length=500, blank=True, default="")
+    preview_video_url = models.URLField(max_length=500, blank=True, default="")
     event = models.CharField(max_length=64, blank=True, default="", db_index=True)
     is_limited = models.BooleanField(default=False)
     release_date = models.DateTimeField(default=timezone.now)

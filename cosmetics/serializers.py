@@ -28,7 +28,7 @@ class CosmeticSerializer(serializers.ModelSerializer):
             "price_coins",
             "price_premium",
             "image_url",
-            "preview_url",
+            "preview_video_url",
             "event",
             "is_limited",
             "release_date",
@@ -63,6 +63,7 @@ class InventoryItemSerializer(serializers.ModelSerializer):
 class LoadoutSerializer(serializers.Serializer):
     """What the player has equipped: one slot per cosmetic type, each a `Cosmetic` or null."""
 
+    user_id = serializers.UUIDField(read_only=True, help_text="The player whose loadout it is.")
     skin_equipped = CosmeticSerializer(allow_null=True, read_only=True)
     emote_equipped = CosmeticSerializer(allow_null=True, read_only=True)
     banner_equipped = CosmeticSerializer(allow_null=True, read_only=True)

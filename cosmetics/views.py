@@ -48,9 +48,8 @@ def _validated(serializer_class, data):
 
 
 def _loadout_body(loadout) -> dict:
-    return LoadoutSerializer(
-        {field: getattr(loadout, field) for field in SLOT_FIELDS.values()}
-    ).data
+    slots = {field: getattr(loadout, field) for field in SLOT_FIELDS.values()}
+    return LoadoutSerializer({"user_id": loadout.user_id, **slots}).data
 
 
 class ShopListApi(generics.ListAPIView):

@@ -13,8 +13,13 @@ from events.registry import EventRejected, handles
 
 
 def match_players(data: dict) -> dict[str, object]:
-    """The match's users that exist, by id string."""
-    users = get_user_model().objects.in_bulk({data["player1_id"], data["player2_id"]})
+    """The match's active users, by id string: a deactivated player is refused like an unknown
+    one."""
+    users = (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .in_bulk({data["player1_id"], data["player2_id"]})
+    )
     return {str(pk): user for pk, user in users.items()}
 
 

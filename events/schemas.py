@@ -1,15 +1,24 @@
 """One schema per event type (API.md's Events table): its topic and the typed fields of ``data``.
 
-``validate_event`` checks names and types and returns the data normalised for JSON (UUIDs as
-strings); it raises ``EventSchemaError`` with every problem found.
+``validate_event`` checks names, types and bounds and returns the data normalised for JSON (UUIDs
+as strings); it raises ``EventSchemaError`` with every problem found. This is the one place the
+match bounds of API.md live: ``POST matches/`` validates its body with the same fields
+(``events.serializers``), and the consumer dead-letters a message that fails them.
 """
 
 import uuid
 from dataclasses import dataclass
 
+INT32_MAX = 2_147_483_647  # scores, kills, streaks: the database's integer columns
+MATCH_SECONDS_MAX = 86_400  # a match lasts at most a day
+
 
 class EventSchemaError(ValueError):
-    pass
+    """``problems`` maps each offending field (or ``data``) to its messages."""
+
+    def __init__(self, message: str, problems: dict[str, list[str]] | None = None):
+        super().__init__(message)
+        self.problems = problems or {"data": [message]}
 
 
 @dataclass(frozen=True)
@@ -17,9 +26,15 @@ class Field:
     name: str
     kind: str  # "uuid" | "id" | "count" | "int" | "str" | "scalar"
     nullable: bool = False
+    maximum: int | None = None  # "count" / "int": the largest value accepted
+    help: str = ""
+
+    @property
+    def minimum(self) -> int | None:
+        return 0 if self.kind == "count" else None
 
 
-def _check(field: Field, value):
+def check_field(field: Field, value):
     """(normalised value, None) or (None, error message)."""
     if value is None:
         return (None, None) if field.nullable else (None, "may not be null")
@@ -34,8 +49,10 @@ def _check(field: Field, value):
     if kind in ("id", "count", "int"):
         if isinstance(value, bool) or not isinstance(value, int):
             return None, "must be an integer"
-        if kind == "count" and value < 0:
+        if field.minimum is not None and value < field.minimum:
             return None, "must not be negative"
+        if field.maximum is not None and value > field.maximum:
+            return None, f"must be at most {field.maximum}"
         return value, None
     if kind == "str":
         return (value, None) if isinstance(value, str) else (None, "must be a string")
@@ -58,17 +75,22 @@ EVENT_SCHEMAS: dict[str, EventSchema] = {
     "match.completed": EventSchema(
         "match-completed",
         (
-            Field("match_id", "uuid"),
+            Field("match_id", "uuid", help="The game server's id of the match (once per match)."),
             Field("player1_id", "uuid"),
             Field("player2_id", "uuid"),
-            Field("winner_id", "uuid", nullable=True),
-            Field("player1_score", "count"),
-            Field("player2_score", "count"),
-            Field("duration_seconds", "count"),
-            Field("player1_kills", "count"),
-            Field("player2_kills", "count"),
-            Field("player1_streak", "count"),
-            Field("player2_streak", "count"),
+            Field("winner_id", "uuid", nullable=True, help="null for a draw"),
+            Field("player1_score", "count", maximum=INT32_MAX),
+            Field("player2_score", "count", maximum=INT32_MAX),
+            Field(
+                "duration_seconds",
+                "count",
+                maximum=MATCH_SECONDS_MAX,
+                help="Match length, seconds.",
+            ),
+            Field("player1_kills", "count", maximum=INT32_MAX),
+            Field("player2_kills", "count", maximum=INT32_MAX),
+            Field("player1_streak", "count", maximum=INT32_MAX),
+            Field("player2_streak", "count", maximum=INT32_MAX),
         ),
     ),
     "player.cosmetic_purchased": EventSchema(
@@ -128,6 +150,12 @@ def validate_event(event_type: str, data: dict) -> EventSchema:
     return normalize_event(event_type, data)[0]
 
 
+def _sentence(said: str, name: str) -> str:
+    """A field's problem as a message of its own ("Must be at most 86400.")."""
+    text = said.removeprefix(f"{name} ")
+    return f"{text[0].upper()}{text[1:]}."
+
+
 def normalize_event(event_type: str, data: dict) -> tuple[EventSchema, dict]:
     schema = EVENT_SCHEMAS.get(event_type)
     if schema is None:
@@ -135,15 +163,18 @@ def normalize_event(event_type: str, data: dict) -> tuple[EventSchema, dict]:
     if not isinstance(data, dict):
         raise EventSchemaError(f"{event_type}: data must be an object.")
     names = schema.field_names
-    problems = [f"missing field {n!r}" for n in names if n not in data]
-    problems += [f"unknown field {n!r}" for n in data if n not in names]
+    problems: dict[str, str] = {n: f"missing field {n!r}" for n in names if n not in data}
+    problems.update({str(n): f"unknown field {n!r}" for n in data if n not in names})
     clean = {}
     for field in schema.fields:
         if field.name in data:
-            value, error = _check(field, data[field.name])
+            value, error = check_field(field, data[field.name])
             if error:
-                problems.append(f"{field.name} {error}")
+                problems[field.name] = f"{field.name} {error}"
             clean[field.name] = value
     if problems:
-        raise EventSchemaError(f"{event_type}: " + "; ".join(problems) + ".")
+        raise EventSchemaError(
+            f"{event_type}: " + "; ".join(problems.values()) + ".",
+            {name: [_sentence(said, name)] for name, said in problems.items()},
+        )
     return schema, clean

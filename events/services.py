@@ -116,7 +116,7 @@ def match_ingest(*, data: dict) -> tuple[uuid.UUID, bool]:
     try:
         _, clean = normalize_event("match.completed", data)
     except EventSchemaError as exc:
-        raise ValidationFailed(str(exc))
+        raise ValidationFailed(details=exc.problems)
     seen = IngestedMatch.objects.filter(match_id=clean["match_id"]).first()
     if seen is not None:
         return seen.event_id, False

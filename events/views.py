@@ -21,7 +21,10 @@ class MatchIngestApi(APIView):
         summary="Report a finished match (game server)",
         description="Validates the match and records it as a `match.completed` event, "
         "processed asynchronously (ratings, XP, battle pass). The same `match_id` again answers "
-        "202 with the original event id and changes nothing. Needs "
+        "202 with the original event id and changes nothing. A field out of its bounds, an "
+        "unknown or deactivated player, or a winner who is not a player is a 400 "
+        "VALIDATION_ERROR naming the field; nothing is recorded and the match id stays free "
+        "for a corrected report. Needs "
         "`Authorization: Bearer <GAME_SERVICE_TOKEN>`.",
         request=MatchCompletedRequest,
         responses={202: MatchAcceptedResponse, **error_responses(400, 401)},
@@ -30,9 +33,5 @@ class MatchIngestApi(APIView):
     def post(self, request):
         serializer = MatchCompletedRequest(data=request.data)
         serializer.is_valid(raise_exception=True)
-        data = {
-            key: (str(value) if value is not None and key.endswith("_id") else value)
-            for key, value in serializer.validated_data.items()
-        }
-        event_id, _ = match_ingest(data=data)
+        event_id, _ = match_ingest(data=dict(serializer.validated_data))
         return Response({"event_id": str(event_id)}, status=status.HTTP_202_ACCEPTED)

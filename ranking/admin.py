@@ -6,14 +6,32 @@ from ranking.models import BoardSize, MatchResult, PlayerRating
 
 @admin.register(PlayerRating)
 class PlayerRatingAdmin(RecordAdmin):
-    list_display = ("user", "current_elo", "peak_elo", "tier", "wins", "losses", "draws", "country")
-    list_filter = ("tier", "listed")
+    list_display = (
+        "user",
+        "current_elo",
+        "peak_elo",
+        "current_tier",
+        "wins",
+        "losses",
+        "draws",
+        "country",
+        "listed",
+    )
+    list_filter = ("current_tier", "listed")
     search_fields = ("user__email",)
 
 
 @admin.register(MatchResult)
 class MatchResultAdmin(RecordAdmin):
-    list_display = ("match_id", "player1", "player2", "winner", "elo_delta", "played_at")
+    list_display = (
+        "match_id",
+        "player1",
+        "player2",
+        "winner",
+        "elo_delta_p1",
+        "elo_delta_p2",
+        "played_at",
+    )
     search_fields = ("match_id",)
 
 

@@ -7,7 +7,7 @@ class RankingConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete
 
-        from accounts.signals import user_deactivated
+        from accounts.signals import user_deactivated, user_reactivated
         from core.metrics.exposition import register_state_collector
         from profiles.signals import profile_changed
         from ranking import receivers
@@ -16,6 +16,7 @@ class RankingConfig(AppConfig):
 
         profile_changed.connect(receivers.on_profile_changed, dispatch_uid="ranking.country")
         user_deactivated.connect(receivers.on_user_deactivated, dispatch_uid="ranking.deactivate")
+        user_reactivated.connect(receivers.on_user_reactivated, dispatch_uid="ranking.reactivate")
         post_delete.connect(
             receivers.on_rating_deleted, sender=PlayerRating, dispatch_uid="ranking.deleted"
         )

@@ -21,16 +21,16 @@ from ranking.rebuild import rebuild_leaderboards, recount_board_sizes
 from ranking.selectors import profile_countries
 
 MATCH_COLUMNS = (
-    ("player1_elo_before", "integer"),
-    ("player1_elo_after", "integer"),
-    ("player2_elo_before", "integer"),
-    ("player2_elo_after", "integer"),
-    ("elo_delta", "integer"),
+    ("player1_pre_elo", "integer"),
+    ("player1_post_elo", "integer"),
+    ("player2_pre_elo", "integer"),
+    ("player2_post_elo", "integer"),
+    ("elo_delta_p1", "integer"),
 )
 RATING_COLUMNS = (
     ("current_elo", "integer"),
     ("peak_elo", "integer"),
-    ("tier", "varchar(12)"),
+    ("current_tier", "varchar(12)"),
     ("wins", "integer"),
     ("losses", "integer"),
     ("draws", "integer"),
@@ -88,11 +88,11 @@ def _replay(report: BackfillReport, batch_size: int, progress) -> dict[uuid.UUID
             "player2_id",
             "winner_id",
             "played_at",
-            "player1_elo_before",
-            "player1_elo_after",
-            "player2_elo_before",
-            "player2_elo_after",
-            "elo_delta",
+            "player1_pre_elo",
+            "player1_post_elo",
+            "player2_pre_elo",
+            "player2_post_elo",
+            "elo_delta_p1",
         )
         .iterator(chunk_size=batch_size)
     )

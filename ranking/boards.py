@@ -1,5 +1,9 @@
 """Composed ranking reads: each answers from the Redis sets when they are configured and built,
-and from SQL otherwise (not configured, failing, or not built yet) — same ranks, same shape."""
+and from SQL otherwise (not configured, failing, or not built yet) — same ranks, same shape.
+
+Privacy (API.md): on boards a private player shows rank, user id, display name, ELO and tier
+only; ``ratings/{id}`` and ``stats/{id}`` of a private player are for the owner and staff. A
+deactivated player is off the boards (``listed`` false) and has no rating or stats to show."""
 
 import logging
 import uuid
@@ -8,13 +12,16 @@ import redis
 from django.utils.dateparse import parse_datetime
 
 from core.cache import get_or_set_json
+from profiles.errors import ProfileNotFound
 from ranking import leaderboard, selectors
 from ranking.cache import rating_key, stats_key, ttl
-from ranking.errors import ProfileNotFound, ProfilePrivate, UserNotRanked
+from ranking.errors import UserNotRanked
 
 logger = logging.getLogger(__name__)
 
 AROUND_RADIUS = 5
+# Hidden on boards for a private player (null): avatar, country and the win/loss record.
+PRIVATE_ENTRY_FIELDS = ("avatar_url", "country", "wins", "losses", "draws", "win_rate")
 
 
 def _via_redis(redis_read, sql_read):
@@ -36,25 +43,26 @@ def _entries(rows: list[tuple[int, uuid.UUID, int]]) -> list[dict]:
     entries = []
     for rank, uid, _elo in rows:
         card = cards.get(uid)
-        if card is None:  # deleted between the index read and this one
+        if card is None or not card["listed"]:  # deleted or deactivated since the index read
             continue
         public = card["user__profile__is_public"] is not False
-        entries.append(
-            {
-                "rank": rank,
-                "user_id": str(uid),
-                "display_name": card["user__profile__display_name"] or "",
-                "avatar_url": (card["user__profile__avatar_url"] or None) if public else None,
-                "is_public": public,
-                "country": card["country"] or None,
-                "elo": card["current_elo"],
-                "tier": card["tier"],
-                "wins": card["wins"],
-                "losses": card["losses"],
-                "draws": card["draws"],
-                "win_rate": card["win_rate"],
-            }
-        )
+        entry = {
+            "rank": rank,
+            "user_id": str(uid),
+            "display_name": card["user__profile__display_name"] or "",
+            "avatar_url": card["user__profile__avatar_url"] or None,
+            "is_public": public,
+            "country": card["country"] or None,
+            "elo": card["current_elo"],
+            "tier": card["current_tier"],
+            "wins": card["wins"],
+            "losses": card["losses"],
+            "draws": card["draws"],
+            "win_rate": card["win_rate"],
+        }
+        if not public:
+            entry.update(dict.fromkeys(PRIVATE_ENTRY_FIELDS))
+        entries.append(entry)
     return entries
 
 
@@ -75,63 +83,85 @@ def leaderboard_page(*, country: str | None, offset: int, limit: int) -> dict:
     }
 
 
-def _sql_around(user_id):
+def _sql_position(user_id, radius: int) -> leaderboard.Position:
     listed = selectors.listed_rating(user_id)
     if listed is None:
-        return None, 0, []
-    rank, rows = selectors.sql_around(user_id, listed[0], AROUND_RADIUS)
-    return rank, selectors.board_size(), rows
+        return leaderboard.Position(None, selectors.board_size())
+    return selectors.sql_position(user_id, listed[0], radius)
 
 
-def user_rank(*, user_id) -> dict:
-    """The caller's global rank with up to five players above and five below."""
+def _position(user_id, radius: int) -> leaderboard.Position:
+    """The player's place on the global board with ``radius`` players each side."""
 
     def from_redis(client):
-        rank, size, rows = leaderboard.around(client, None, user_id, AROUND_RADIUS)
+        pos = leaderboard.position(client, None, user_id, radius)
         # Not in the set yet (an update still in flight): SQL is the source of truth.
-        return (rank, size, rows) if rank is not None else _sql_around(user_id)
+        return pos if pos.rank is not None else _sql_position(user_id, radius)
 
-    rank, size, rows = _via_redis(from_redis, lambda: _sql_around(user_id))
-    if rank is None:
-        raise UserNotRanked()
-    me = uuid.UUID(str(user_id))
-    entries = _entries(rows)
-    mine = next((e for e in entries if e["user_id"] == str(me)), None)
-    if mine is None:
-        raise UserNotRanked()
-    return {
-        "user_id": str(me),
-        "rank": rank,
-        "elo": mine["elo"],
-        "tier": mine["tier"],
-        "total_players": size,
-        "percentile": round(100.0 * (size - rank + 1) / size, 2) if size else 0.0,
-        "nearby": [e for e in entries if e["user_id"] != str(me)],
-    }
-
-
-def _global_rank(user_id, elo: int) -> int | None:
-    def from_redis(client):
-        rank, _size = leaderboard.rank_of(client, user_id)
-        return rank if rank is not None else selectors.sql_rank(user_id, elo)
-
-    return _via_redis(from_redis, lambda: selectors.sql_rank(user_id, elo))
+    return _via_redis(from_redis, lambda: _sql_position(user_id, radius))
 
 
 def _cached_rating(user_id) -> dict:
+    """The rating's fields; a player without one, or off the boards (deactivated), has none."""
     fields = get_or_set_json(rating_key(user_id), lambda: selectors.rating_fields(user_id), ttl())
-    if fields is None:
+    if fields is None or not fields["listed"]:
         raise UserNotRanked()
     return fields
 
 
-def rating_detail(*, user_id) -> dict:
+def _rating_body(fields: dict, card: dict, pos: leaderboard.Position) -> dict:
+    """``PlayerRating`` of API.md, plus the record and the global rank."""
+    return {
+        "user_id": fields["user_id"],
+        "display_name": card["display_name"],
+        "avatar_url": card["avatar_url"],
+        "current_elo": fields["current_elo"],
+        "peak_elo": fields["peak_elo"],
+        "current_tier": fields["current_tier"],
+        "tier_rank": pos.tier_rank,
+        "win_rate": fields["win_rate"],
+        "last_match_date": _as_datetime(fields["last_match_date"]),
+        "wins": fields["wins"],
+        "losses": fields["losses"],
+        "draws": fields["draws"],
+        "matches_played": fields["matches_played"],
+        "rank": pos.rank,
+    }
+
+
+def _card_or_unranked(user_id, viewer) -> dict:
+    try:
+        return selectors.profile_card(user_id=user_id, viewer=viewer)
+    except ProfileNotFound:  # no such user, or deactivated: nothing ranked to show
+        raise UserNotRanked()
+
+
+def user_rank(*, user) -> dict:
+    """``UserRankResponse``: the caller's global rank and rating, with the players around them
+    (up to five above and five below, the caller included)."""
+    user_id = user.pk
+    pos = _position(user_id, AROUND_RADIUS)
+    if pos.rank is None:
+        raise UserNotRanked()
+    entries = _entries(pos.rows)
+    if not any(e["user_id"] == str(user_id) for e in entries):
+        raise UserNotRanked()
     fields = _cached_rating(user_id)
-    rank = _global_rank(user_id, fields["current_elo"]) if fields["listed"] else None
-    out = {k: v for k, v in fields.items() if k != "listed"}
-    out["last_match_date"] = _as_datetime(out["last_match_date"])
-    out["rank"] = rank
-    return out
+    card = _card_or_unranked(user_id, user)
+    return {
+        "rank": pos.rank,
+        "total_players": pos.size,
+        "percentile": round(100.0 * (pos.size - pos.rank + 1) / pos.size, 2) if pos.size else 0.0,
+        "rating": _rating_body(fields, card, pos),
+        "nearby_players": entries,
+    }
+
+
+def rating_detail(*, user_id, viewer) -> dict:
+    """``PlayerRating`` of a player; a private one only to its owner and staff."""
+    card = _card_or_unranked(user_id, viewer)
+    fields = _cached_rating(user_id)
+    return _rating_body(fields, card, _position(user_id, 0))
 
 
 def _as_datetime(value):
@@ -148,11 +178,12 @@ def _match_dict(m) -> dict:
         "player1_score": m.player1_score,
         "player2_score": m.player2_score,
         "duration_seconds": m.duration_seconds,
-        "player1_elo_before": m.player1_elo_before,
-        "player1_elo_after": m.player1_elo_after,
-        "player2_elo_before": m.player2_elo_before,
-        "player2_elo_after": m.player2_elo_after,
-        "elo_delta": m.elo_delta,
+        "player1_pre_elo": m.player1_pre_elo,
+        "player2_pre_elo": m.player2_pre_elo,
+        "player1_post_elo": m.player1_post_elo,
+        "player2_post_elo": m.player2_post_elo,
+        "elo_delta_p1": m.elo_delta_p1,
+        "elo_delta_p2": m.elo_delta_p2,
         "played_at": m.played_at,
     }
 
@@ -170,23 +201,21 @@ def _stats_payload(user_id) -> dict | None:
         "win_rate": fields["win_rate"],
         "current_elo": fields["current_elo"],
         "peak_elo": fields["peak_elo"],
-        "tier": fields["tier"],
+        "tier": fields["current_tier"],
+        "listed": fields["listed"],
         "recent_matches": [_match_dict(m) for m in selectors.recent_matches(user_id)],
     }
 
 
 def player_stats(*, user_id, viewer) -> dict:
-    """Stats of a player; a private profile only to its owner and staff."""
-    public = selectors.profile_visibility(user_id)
-    if public is None:
-        raise ProfileNotFound()
-    is_owner = viewer is not None and viewer.is_authenticated and str(viewer.pk) == str(user_id)
-    is_staff = viewer is not None and viewer.is_authenticated and viewer.is_staff
-    if not public and not (is_owner or is_staff):
-        raise ProfilePrivate()
+    """Stats of a player; a private profile only to its owner and staff. PROFILE_NOT_FOUND for
+    no such or a deactivated user, LEADERBOARD_USER_NOT_RANKED before a first match."""
+    selectors.profile_card(user_id=user_id, viewer=viewer)
     stats = get_or_set_json(stats_key(user_id), lambda: _stats_payload(user_id), ttl())
     if stats is None:
         raise UserNotRanked()
+    if not stats.pop("listed"):  # deactivated (the profile cache may not know yet)
+        raise ProfileNotFound()
     for match in stats["recent_matches"]:
         match["played_at"] = _as_datetime(match["played_at"])
     return stats

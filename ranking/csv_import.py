@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from events.schemas import INT32_MAX, MATCH_SECONDS_MAX
 from ranking.bulk import copy_rows
 from ranking.models import START_ELO, MatchResult
 
@@ -75,7 +76,8 @@ def _key(ref: str) -> str:
     return str(parsed) if parsed else ref.lower()
 
 
-def _int(value: str, name: str, errors: list[str], minimum: int | None = None) -> int | None:
+def _int(value: str, name: str, errors: list[str], maximum: int) -> int | None:
+    """A whole number in 0..maximum (API.md's match bounds), None when empty."""
     if value == "":
         return None
     try:
@@ -83,8 +85,8 @@ def _int(value: str, name: str, errors: list[str], minimum: int | None = None) -
     except ValueError:
         errors.append(f"{name} must be an integer")
         return None
-    if minimum is not None and number < minimum:
-        errors.append(f"{name} must be at least {minimum}")
+    if not 0 <= number <= maximum:
+        errors.append(f"{name} must be between 0 and {maximum}")
     return number
 
 
@@ -138,9 +140,9 @@ def read_csv(path: str) -> CsvReport:
             problems.append("played_at must be an ISO 8601 date-time")
         elif timezone.is_naive(played_at):
             played_at = played_at.replace(tzinfo=UTC)
-        duration = _int(row["duration_seconds"], "duration_seconds", problems, minimum=0)
-        s1 = _int(row["player1_score"], "player1_score", problems, minimum=0)
-        s2 = _int(row["player2_score"], "player2_score", problems, minimum=0)
+        duration = _int(row["duration_seconds"], "duration_seconds", problems, MATCH_SECONDS_MAX)
+        s1 = _int(row["player1_score"], "player1_score", problems, INT32_MAX)
+        s2 = _int(row["player2_score"], "player2_score", problems, INT32_MAX)
         if problems:
             report.errors.append((line, "; ".join(problems)))
             continue
@@ -189,11 +191,11 @@ MATCH_RESULT_COLUMNS = (
     "player1_score",
     "player2_score",
     "duration_seconds",
-    "player1_elo_before",
-    "player1_elo_after",
-    "player2_elo_before",
-    "player2_elo_after",
-    "elo_delta",
+    "player1_pre_elo",
+    "player1_post_elo",
+    "player2_pre_elo",
+    "player2_post_elo",
+    "elo_delta_p1",
     "played_at",
 )
 COLUMNS = (*MATCH_RESULT_COLUMNS, "created_at")

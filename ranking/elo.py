@@ -14,6 +14,15 @@ TIER_FLOORS: tuple[tuple[int, str], ...] = (
 )
 
 
+TIER_FLOORS_ASCENDING: tuple[int, ...] = tuple(sorted(floor for floor, _ in TIER_FLOORS))
+
+
+def next_tier_floor(elo: int) -> int | None:
+    """The lowest ELO of the tier above ``elo``'s tier (None in the top tier): the players at or
+    above it are the ones ahead of ``elo`` in higher tiers."""
+    return next((floor for floor in TIER_FLOORS_ASCENDING if floor > elo), None)
+
+
 def tier_for(elo: int) -> str:
     for floor, tier in TIER_FLOORS:
         if elo >= floor:

@@ -14,11 +14,12 @@ the readers answer from SQL).
 import logging
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import redis
 
 from core.redis import get_redis, rkey
+from ranking.elo import TIER_FLOORS_ASCENDING
 
 logger = logging.getLogger(__name__)
 
@@ -47,17 +48,27 @@ redis.call('HSET', KEYS[1], ARGV[2], ARGV[4] .. ':' .. cc)
 return 1
 """
 
-# KEYS: board, built marker. ARGV: member, radius.
-# Returns {built, rank (-1 if absent), size, member1, score1, ...}.
-_AROUND = """
-if redis.call('EXISTS', KEYS[2]) == 0 then return {0, -1, 0} end
+# KEYS: board, built marker. ARGV: member, radius, the tier floors in ascending order.
+# Returns {built, rank (-1 if absent), size, members in higher tiers, member1, score1, ...}:
+# one atomic snapshot, so the rank, the tier rank and the window always agree.
+_POSITION = """
+if redis.call('EXISTS', KEYS[2]) == 0 then return {0, -1, 0, 0} end
 local size = redis.call('ZCARD', KEYS[1])
 local rank = redis.call('ZREVRANK', KEYS[1], ARGV[1])
-if not rank then return {1, -1, size} end
+if not rank then return {1, -1, size, 0} end
+local score = tonumber(redis.call('ZSCORE', KEYS[1], ARGV[1]))
+local higher = 0
+for i = 3, #ARGV do
+  local floor = tonumber(ARGV[i])
+  if floor > score then
+    higher = redis.call('ZCOUNT', KEYS[1], floor, '+inf')
+    break
+  end
+end
 local r = tonumber(ARGV[2])
 local lo = rank - r
 if lo < 0 then lo = 0 end
-local out = {1, rank, size}
+local out = {1, rank, size, higher}
 local rows = redis.call('ZREVRANGE', KEYS[1], lo, rank + r, 'WITHSCORES')
 for i = 1, #rows do out[#out + 1] = rows[i] end
 return out
@@ -153,33 +164,39 @@ def page(client, country: str | None, offset: int, limit: int) -> tuple[int, lis
     ]
 
 
-def around(client, country: str | None, user_id, radius: int):
-    """(rank or None, board size, [(rank, user_id, elo)] incl. the player) in one round trip."""
-    script = client.register_script(_AROUND)
-    built, rank, size, *flat = script(
-        keys=[board_key(country), _built_key()], args=[encode_member(user_id), radius]
+@dataclass(frozen=True)
+class Position:
+    """A player's place on a board: ``rank`` (None when not on it), the board ``size``,
+    ``higher_tiers`` (players in tiers above the player's: ``tier_rank`` = rank - that) and
+    ``rows`` [(rank, user_id, elo)] of the window around the player, the player included."""
+
+    rank: int | None
+    size: int
+    higher_tiers: int = 0
+    rows: list = field(default_factory=list)
+
+    @property
+    def tier_rank(self) -> int | None:
+        return None if self.rank is None else self.rank - self.higher_tiers
+
+
+def position(client, country: str | None, user_id, radius: int) -> Position:
+    """The player's ``Position`` with up to ``radius`` players each side, in one round trip."""
+    script = client.register_script(_POSITION)
+    built, rank, size, higher, *flat = script(
+        keys=[board_key(country), _built_key()],
+        args=[encode_member(user_id), radius, *TIER_FLOORS_ASCENDING],
     )
     if not built:
         raise NotBuilt
     if rank < 0:
-        return None, size, []
+        return Position(None, size)
     first = max(0, rank - radius)
     rows = [
         (first + i + 1, decode_member(flat[2 * i]), int(float(flat[2 * i + 1])))
         for i in range(len(flat) // 2)
     ]
-    return rank + 1, size, rows
-
-
-def rank_of(client, user_id) -> tuple[int | None, int]:
-    pipe = client.pipeline(transaction=False)
-    pipe.exists(_built_key())
-    pipe.zrevrank(board_key(), encode_member(user_id))
-    pipe.zcard(board_key())
-    built, rank, size = pipe.execute()
-    if not built:
-        raise NotBuilt
-    return (None if rank is None else rank + 1), size
+    return Position(rank + 1, size, higher, rows)
 
 
 def status(client, boards: list[str]) -> tuple[bool, dict[str, int]]:

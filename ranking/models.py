@@ -33,7 +33,7 @@ class PlayerRating(models.Model):
     )
     current_elo = models.IntegerField(default=START_ELO)
     peak_elo = models.IntegerField(default=START_ELO)
-    tier = models.CharField(max_length=12, choices=Tier.choices, default=Tier.GOLD)
+    current_tier = models.CharField(max_length=12, choices=Tier.choices, default=Tier.GOLD)
     wins = models.PositiveIntegerField(default=0)
     losses = models.PositiveIntegerField(default=0)
     draws = models.PositiveIntegerField(default=0)
@@ -87,7 +87,8 @@ class PlayerRating(models.Model):
 
 class MatchResult(models.Model):
     """A match applied to the ratings: once per ``match_id``, with both players' ELO before
-    and after. ``elo_delta`` is what player 1 gained (player 2 gained ``-elo_delta``)."""
+    and after. ``elo_delta_p1`` is what player 1 gained; player 2 gained the opposite
+    (``elo_delta_p2``)."""
 
     match_id = models.UUIDField(unique=True)
     player1 = models.ForeignKey(
@@ -103,11 +104,11 @@ class MatchResult(models.Model):
     player1_score = models.IntegerField(default=0)
     player2_score = models.IntegerField(default=0)
     duration_seconds = models.PositiveIntegerField(null=True, blank=True)
-    player1_elo_before = models.IntegerField()
-    player1_elo_after = models.IntegerField()
-    player2_elo_before = models.IntegerField()
-    player2_elo_after = models.IntegerField()
-    elo_delta = models.IntegerField()
+    player1_pre_elo = models.IntegerField()
+    player1_post_elo = models.IntegerField()
+    player2_pre_elo = models.IntegerField()
+    player2_post_elo = models.IntegerField()
+    elo_delta_p1 = models.IntegerField()
     played_at = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -124,10 +125,10 @@ class MatchResult(models.Model):
             *[
                 models.CheckConstraint(condition=_elo_in_bounds(f), name=f"ranking_{f}_bounds")
                 for f in (
-                    "player1_elo_before",
-                    "player1_elo_after",
-                    "player2_elo_before",
-                    "player2_elo_after",
+                    "player1_pre_elo",
+                    "player1_post_elo",
+                    "player2_pre_elo",
+                    "player2_post_elo",
                 )
             ],
         ]
@@ -139,6 +140,10 @@ class MatchResult(models.Model):
 
     def __str__(self):
         return str(self.match_id)
+
+    @property
+    def elo_delta_p2(self) -> int:
+        return -self.elo_delta_p1
 
 
 class BoardSize(models.Model):

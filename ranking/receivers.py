@@ -9,7 +9,11 @@ def on_profile_changed(sender, *, user_id, changed_fields, **kwargs):
 
 
 def on_user_deactivated(sender, *, user_id, **kwargs):
-    services.rating_unlist(user_id=user_id)
+    services.rating_listed_set(user_id=user_id, listed=False)
+
+
+def on_user_reactivated(sender, *, user_id, **kwargs):
+    services.rating_listed_set(user_id=user_id, listed=True)
 
 
 def on_rating_deleted(sender, *, instance, **kwargs):

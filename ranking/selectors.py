@@ -9,14 +9,18 @@ from collections.abc import Iterable
 from django.db.models import QuerySet
 
 from profiles.models import Profile
+from profiles.selectors import profile_for_viewer
+from ranking.elo import next_tier_floor
+from ranking.leaderboard import Position
 from ranking.models import BoardSize, MatchResult, PlayerRating
 
 RECENT_MATCHES = 10
 
 ENTRY_FIELDS = (
     "user_id",
+    "listed",
     "current_elo",
-    "tier",
+    "current_tier",
     "wins",
     "losses",
     "draws",
@@ -40,9 +44,10 @@ def profile_countries(user_ids: Iterable) -> dict[uuid.UUID, str]:
     }
 
 
-def profile_visibility(user_id) -> bool | None:
-    """``is_public`` of the user's profile, None when there is no such profile."""
-    return Profile.objects.filter(user_id=user_id).values_list("is_public", flat=True).first()
+def profile_card(*, user_id, viewer) -> dict:
+    """The profile as ``viewer`` may see it (profiles' privacy rule): PROFILE_NOT_FOUND for no
+    such or a deactivated user, PROFILE_PRIVATE for a private one unless owner or staff."""
+    return profile_for_viewer(user_id=user_id, viewer=viewer)
 
 
 # --- ratings -------------------------------------------------------------------------------------
@@ -87,10 +92,15 @@ def listed_rating(user_id) -> tuple[int, str] | None:
     )
 
 
-def sql_around(user_id, elo: int, radius: int, country: str | None = None):
-    """(rank, [(rank, user_id, elo)] of up to ``radius`` players each side and the player)."""
+def sql_position(user_id, elo: int, radius: int, country: str | None = None) -> Position:
+    """The listed player's ``Position`` (as ``leaderboard.position`` gives it from Redis): rank,
+    players in higher tiers, and up to ``radius`` players each side."""
     qs = board_queryset(country)
     rank = sql_rank(user_id, elo, country)
+    floor = next_tier_floor(elo)
+    higher = qs.filter(current_elo__gte=floor).count() if floor is not None else 0
+    if radius == 0:
+        return Position(rank, board_size(country), higher, [(rank, _as_uuid(user_id), elo)])
     above = list(
         qs.filter(current_elo=elo, user_id__lt=user_id)
         .order_by("-user_id")
@@ -114,9 +124,13 @@ def sql_around(user_id, elo: int, radius: int, country: str | None = None):
             .values_list("user_id", "current_elo")[: radius - len(below)]
         )
     rows = [(rank - 1 - i, uid, e) for i, (uid, e) in enumerate(above)][::-1]
-    rows.append((rank, uuid.UUID(str(user_id)), elo))
+    rows.append((rank, _as_uuid(user_id), elo))
     rows += [(rank + 1 + i, uid, e) for i, (uid, e) in enumerate(below)]
-    return rank, rows
+    return Position(rank, board_size(country), higher, rows)
+
+
+def _as_uuid(value) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
 
 
 def entry_rows(user_ids: list) -> dict[uuid.UUID, dict]:
@@ -135,7 +149,7 @@ def rating_fields(user_id) -> dict | None:
         "user_id": str(rating.user_id),
         "current_elo": rating.current_elo,
         "peak_elo": rating.peak_elo,
-        "tier": rating.tier,
+        "current_tier": rating.current_tier,
         "wins": rating.wins,
         "losses": rating.losses,
         "draws": rating.draws,

@@ -60,8 +60,8 @@ def _from_stored(result: MatchResult) -> RatingUpdate:
         match_id=result.match_id,
         winner_id=result.winner_id,
         is_draw=result.is_draw,
-        player1=_change(result.player1_id, result.player1_elo_before, result.player1_elo_after),
-        player2=_change(result.player2_id, result.player2_elo_before, result.player2_elo_after),
+        player1=_change(result.player1_id, result.player1_pre_elo, result.player1_post_elo),
+        player2=_change(result.player2_id, result.player2_pre_elo, result.player2_post_elo),
         replayed=True,
     )
 
@@ -214,7 +214,7 @@ def _apply(
         before = rating.current_elo
         rating.current_elo = before + d
         rating.peak_elo = max(rating.peak_elo, rating.current_elo)
-        rating.tier = tier_for(rating.current_elo)
+        rating.current_tier = tier_for(rating.current_elo)
         if winner is None:
             rating.draws += 1
         elif winner == rating.user_id:
@@ -237,11 +237,11 @@ def _apply(
         player1_score=scores["player1_score"] or 0,
         player2_score=scores["player2_score"] or 0,
         duration_seconds=duration_seconds,
-        player1_elo_before=changes[0].old_elo,
-        player1_elo_after=changes[0].new_elo,
-        player2_elo_before=changes[1].old_elo,
-        player2_elo_after=changes[1].new_elo,
-        elo_delta=delta,
+        player1_pre_elo=changes[0].old_elo,
+        player1_post_elo=changes[0].new_elo,
+        player2_pre_elo=changes[1].old_elo,
+        player2_post_elo=changes[1].new_elo,
+        elo_delta_p1=delta,
         played_at=played_at,
     )
     if new_rows:
@@ -264,7 +264,7 @@ def _apply(
 _MATCH_FIELDS = [
     "current_elo",
     "peak_elo",
-    "tier",
+    "current_tier",
     "wins",
     "losses",
     "draws",
@@ -296,13 +296,14 @@ def rating_country_sync(*, user_id) -> None:
 
 
 @transaction.atomic
-def rating_unlist(*, user_id) -> None:
-    """Take a deactivated player off every board (the rating itself is kept)."""
+def rating_listed_set(*, user_id, listed: bool) -> None:
+    """Take a deactivated player off every board, or put a reactivated one back (the rating
+    itself is kept meanwhile); board sizes, the Redis sets and the caches follow."""
     rating = PlayerRating.objects.select_for_update().filter(user_id=user_id).first()
-    if rating is None or not rating.listed:
+    if rating is None or rating.listed == listed:
         return
-    _adjust_board_sizes(_board_counts([rating], -1))
-    rating.listed = False
+    _adjust_board_sizes(_board_counts([rating], +1 if listed else -1))
+    rating.listed = listed
     rating.revision += 1
     rating.save(update_fields=["listed", "revision", "updated_at"])
     _after_commit([rating])

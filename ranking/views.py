@@ -75,25 +75,33 @@ class MyRankApi(APIView):
         tags=TAGS,
     )
     def get(self, request):
-        return Response(boards.user_rank(user_id=request.user.pk))
+        return Response(boards.user_rank(user=request.user))
 
 
 class PlayerRatingApi(APIView):
     @extend_schema(
         operation_id="rating_retrieve",
+        description="A player's rating. A private player's answers 403 PROFILE_PRIVATE to anyone "
+        "but the owner and staff; no such user, a deactivated one or one who never played "
+        "answers 404 LEADERBOARD_USER_NOT_RANKED.",
         responses={
             200: PlayerRatingResponseSerializer,
-            **error_responses(404, 429, e404="LEADERBOARD_USER_NOT_RANKED"),
+            **error_responses(
+                403, 404, 429, e403="PROFILE_PRIVATE", e404="LEADERBOARD_USER_NOT_RANKED"
+            ),
         },
         tags=TAGS,
     )
     def get(self, request, user_id):
-        return Response(boards.rating_detail(user_id=user_id))
+        return Response(boards.rating_detail(user_id=user_id, viewer=request.user))
 
 
 class PlayerStatsApi(APIView):
     @extend_schema(
         operation_id="stats_retrieve",
+        description="A player's record and recent matches. A private player's answers 403 "
+        "PROFILE_PRIVATE to anyone but the owner and staff; no such or a deactivated user "
+        "answers 404 PROFILE_NOT_FOUND, one who never played LEADERBOARD_USER_NOT_RANKED.",
         responses={
             200: PlayerStatsResponseSerializer,
             **error_responses(

@@ -94,7 +94,9 @@ def setup_database(players: int):
     )
     BattlePassTier.objects.bulk_create(
         [
-            BattlePassTier(season=season, tier=n, free_reward_type="coins", free_reward_value="50")
+            BattlePassTier(
+                season=season, tier_number=n, free_reward_type="coins", free_reward_value="50"
+            )
             for n in range(1, 51)
         ]
     )

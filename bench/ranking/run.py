@@ -98,6 +98,7 @@ def _timed(fn, args_list) -> tuple[float, float]:
 
 
 def measure_latency(sample: list[tuple], samples: int) -> dict:
+    from accounts.models import User
     from ranking import boards, leaderboard
 
     picks = [random.choice(sample) for _ in range(samples)]
@@ -110,14 +111,14 @@ def measure_latency(sample: list[tuple], samples: int) -> dict:
             boards.leaderboard_page(country=None, offset=0, limit=100)  # warm-up
             out[path] = {
                 "rank lookup": _timed(
-                    lambda uid, elo: boards._global_rank(uid, elo), [(u, e) for u, e in picks]
+                    lambda uid: boards._position(uid, 0), [(u,) for u, _ in picks]
                 ),
                 "top-100 page": _timed(
                     lambda: boards.leaderboard_page(country=None, offset=0, limit=100),
                     [()] * samples,
                 ),
                 "around-me": _timed(
-                    lambda uid: boards.user_rank(user_id=uid), [(u,) for u, _ in picks]
+                    lambda uid: boards.user_rank(user=User(pk=uid)), [(u,) for u, _ in picks]
                 ),
             }
         finally:

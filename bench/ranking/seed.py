@@ -124,7 +124,7 @@ def seed_players(n: int, seed: int = 7) -> list[uuid.UUID]:
             "user_id",
             "current_elo",
             "peak_elo",
-            "tier",
+            "current_tier",
             "wins",
             "losses",
             "draws",

@@ -26,7 +26,7 @@ class TierFactory(factory.django.DjangoModelFactory):
         model = BattlePassTier
 
     season = factory.SubFactory(SeasonFactory)
-    tier = factory.Sequence(lambda n: n + 1)
+    tier_number = factory.Sequence(lambda n: n + 1)
     free_reward_type = "coins"
     free_reward_value = "100"
 
@@ -38,7 +38,7 @@ def coin_tiers(season, count: int, *, free: int = 100, premium: int | None = 200
         rows.append(
             TierFactory(
                 season=season,
-                tier=number,
+                tier_number=number,
                 free_reward_type="coins",
                 free_reward_value=str(free),
                 premium_reward_type="coins" if premium else "",

@@ -83,10 +83,10 @@ def _admin_script(base: str, device: TOTPDevice):
         add_tier = page.locator("#tiers-group .add-row a")
         add_tier.click()
         add_tier.click()
-        page.fill("#id_tiers-0-tier", "1")
+        page.fill("#id_tiers-0-tier_number", "1")
         page.select_option("#id_tiers-0-free_reward_type", "coins")
         page.fill("#id_tiers-0-free_reward_value", "150")
-        page.fill("#id_tiers-1-tier", "2")
+        page.fill("#id_tiers-1-tier_number", "2")
         page.select_option("#id_tiers-1-premium_reward_type", "cosmetic")
         page.fill("#id_tiers-1-premium_reward_value", "aurora-trail")
         page.click("input[name=_continue]")
@@ -128,8 +128,8 @@ def test_admin_creates_and_activates_a_season_served_by_the_api(live_server):
     )
     _, tiers = _get_json(f"{live_server.url}/api/v1/battlepass/seasons/{season.pk}/tiers/")
     assert tiers[0] == {
-        "tier": 1,
-        "free_reward": {"type": "coins", "value": 150},
+        "tier_number": 1,
+        "free_reward": {"type": "coins", "value": 150, "cosmetic": None},
         "premium_reward": None,
     }
     assert tiers[1]["premium_reward"]["cosmetic"]["name"] == "Aurora Trail"

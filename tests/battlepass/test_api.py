@@ -5,6 +5,7 @@ import pytest
 from battlepass.models import RewardClaim
 from battlepass.services import award_xp
 from cosmetics.models import Cosmetic, InventoryItem, Wallet, WalletEntry
+from cosmetics.serializers import CosmeticSerializer
 from cosmetics.services import wallet_change
 from events.models import OutboxEvent
 from tests.battlepass.factories import SeasonFactory, TierFactory, coin_tiers
@@ -67,37 +68,34 @@ def test_no_active_season(api_client, auth_client):
 
 
 def test_tiers_list_every_tier_with_rewards(api_client, season, skin):
-    TierFactory(season=season, tier=1, free_reward_type="coins", free_reward_value="100")
+    TierFactory(season=season, tier_number=1, free_reward_type="coins", free_reward_value="100")
     TierFactory(
         season=season,
-        tier=2,
+        tier_number=2,
         free_reward_type="",
         free_reward_value="",
         premium_reward_type="cosmetic",
         premium_reward_value="neon-skin",
     )
-    TierFactory(season=season, tier=3, free_reward_type="xp", free_reward_value="250")
+    TierFactory(season=season, tier_number=3, free_reward_type="xp", free_reward_value="250")
     body = api_client.get(f"/api/v1/battlepass/seasons/{season.pk}/tiers/").json()
     assert len(body) == 10
     assert body[0] == {
-        "tier": 1,
-        "free_reward": {"type": "coins", "value": 100},
+        "tier_number": 1,
+        "free_reward": {"type": "coins", "value": 100, "cosmetic": None},
         "premium_reward": None,
     }
     assert body[1]["premium_reward"] == {
         "type": "cosmetic",
         "value": "neon-skin",
-        "cosmetic": {
-            "id": str(skin.pk),
-            "slug": "neon-skin",
-            "name": "Neon Skin",
-            "type": "skin",
-            "rarity": "epic",
-            "image_url": "",
-        },
+        "cosmetic": CosmeticSerializer(skin).data,
     }
-    assert body[2]["free_reward"] == {"type": "xp", "value": 250}
-    assert body[9] == {"tier": 10, "free_reward": None, "premium_reward": None}
+    assert set(body[1]["premium_reward"]["cosmetic"]) >= {
+        "id", "name", "type", "rarity", "description", "image_url", "preview_video_url",
+        "price_coins", "price_premium", "release_date", "event", "is_limited", "owned_by_count",
+    }  # fmt: skip
+    assert body[2]["free_reward"] == {"type": "xp", "value": 250, "cosmetic": None}
+    assert body[9] == {"tier_number": 10, "free_reward": None, "premium_reward": None}
 
 
 def test_tiers_of_unknown_season_is_404(api_client):
@@ -117,8 +115,9 @@ def test_progress_of_a_new_player_and_after_xp(auth_client, user, season):
     body = auth_client.get("/api/v1/battlepass/progress/").json()
     assert body["season"]["id"] == str(season.pk)
     assert {k: v for k, v in body.items() if k != "season"} == {
+        "user_id": str(user.pk),
         "current_tier": 0,
-        "season_xp": 0,
+        "current_xp": 0,
         "xp_to_next_tier": 1000,
         "is_premium": False,
         "claimed_rewards": [],
@@ -126,7 +125,7 @@ def test_progress_of_a_new_player_and_after_xp(auth_client, user, season):
     }
     award_xp(user=user, amount=2300, source="match", match_id="m")
     body = auth_client.get("/api/v1/battlepass/progress/").json()
-    assert (body["current_tier"], body["season_xp"], body["xp_to_next_tier"]) == (2, 2300, 700)
+    assert (body["current_tier"], body["current_xp"], body["xp_to_next_tier"]) == (2, 2300, 700)
     assert body["claimable_rewards"] == [{"tier": 1, "track": "free"}, {"tier": 2, "track": "free"}]
 
 
@@ -142,7 +141,9 @@ def test_claim_free_coins_then_premium_after_buying(auth_client, user, season):
     response = auth_client.post("/api/v1/battlepass/claim/", {"tier": 1, "track": "free"})
     assert response.status_code == 200
     body = response.json()
-    assert body["tier"] == 1 and body["granted"] == [{"type": "coins", "value": 100}]
+    assert body["tier"] == 1 and body["granted"] == [
+        {"type": "coins", "value": 100, "cosmetic": None}
+    ]
     assert body["progress"]["claimed_rewards"] == [{"tier": 1, "track": "free"}]
     assert body["progress"]["claimable_rewards"] == []
     assert _balance(user) == 100
@@ -160,7 +161,7 @@ def test_claim_free_coins_then_premium_after_buying(auth_client, user, season):
     assert _balance(user, "premium") == 100
 
     response = auth_client.post("/api/v1/battlepass/claim/", {"tier": 1})
-    assert response.json()["granted"] == [{"type": "coins", "value": 300}]
+    assert response.json()["granted"] == [{"type": "coins", "value": 300, "cosmetic": None}]
     assert _balance(user) == 400
     response = auth_client.post("/api/v1/battlepass/claim/", {"tier": 1})
     assert response.status_code == 409 and _code(response) == "BATTLEPASS_ALREADY_CLAIMED"
@@ -174,7 +175,10 @@ def test_claim_without_track_takes_both_for_premium_players(auth_client, user, s
     auth_client.post("/api/v1/battlepass/premium/")
     award_xp(user=user, amount=1000, source="match", match_id="m")
     body = auth_client.post("/api/v1/battlepass/claim/", {"tier": 1}).json()
-    assert body["granted"] == [{"type": "coins", "value": 100}, {"type": "coins", "value": 300}]
+    assert body["granted"] == [
+        {"type": "coins", "value": 100, "cosmetic": None},
+        {"type": "coins", "value": 300, "cosmetic": None},
+    ]
     assert _balance(user) == 400
     assert RewardClaim.objects.filter(user=user).count() == 2
 
@@ -212,7 +216,9 @@ def test_premium_insufficient_funds_and_twice(auth_client, user, season):
 
 
 def test_cosmetic_reward_goes_to_inventory_then_converts_to_coins(auth_client, user, season, skin):
-    TierFactory(season=season, tier=1, free_reward_type="cosmetic", free_reward_value="neon-skin")
+    TierFactory(
+        season=season, tier_number=1, free_reward_type="cosmetic", free_reward_value="neon-skin"
+    )
     award_xp(user=user, amount=1000, source="match", match_id="m")
     body = auth_client.post("/api/v1/battlepass/claim/", {"tier": 1}).json()
     assert body["granted"][0]["type"] == "cosmetic"
@@ -221,14 +227,17 @@ def test_cosmetic_reward_goes_to_inventory_then_converts_to_coins(auth_client, u
 
     other_season = SeasonFactory(is_active=False, max_tier=5)
     TierFactory(
-        season=other_season, tier=1, free_reward_type="cosmetic", free_reward_value="neon-skin"
+        season=other_season,
+        tier_number=1,
+        free_reward_type="cosmetic",
+        free_reward_value="neon-skin",
     )
     from battlepass.services import season_activate
 
     season_activate(season=other_season)
     award_xp(user=user, amount=1000, source="match", match_id="m2")
     body = auth_client.post("/api/v1/battlepass/claim/", {"tier": 1}).json()
-    assert body["granted"] == [{"type": "coins", "value": 800}]
+    assert body["granted"] == [{"type": "coins", "value": 800, "cosmetic": None}]
     assert _balance(user) == 800
     claim = RewardClaim.objects.get(season=other_season)
     assert (claim.reward_type, claim.granted_type, claim.granted_value) == (
@@ -240,11 +249,11 @@ def test_cosmetic_reward_goes_to_inventory_then_converts_to_coins(auth_client, u
 
 
 def test_xp_reward_goes_through_award_xp(auth_client, user, season):
-    TierFactory(season=season, tier=1, free_reward_type="xp", free_reward_value="1000")
+    TierFactory(season=season, tier_number=1, free_reward_type="xp", free_reward_value="1000")
     award_xp(user=user, amount=1000, source="match", match_id="m")
     body = auth_client.post("/api/v1/battlepass/claim/", {"tier": 1}).json()
-    assert body["granted"] == [{"type": "xp", "value": 1000}]
-    assert body["progress"]["current_tier"] == 2 and body["progress"]["season_xp"] == 2000
+    assert body["granted"] == [{"type": "xp", "value": 1000, "cosmetic": None}]
+    assert body["progress"]["current_tier"] == 2 and body["progress"]["current_xp"] == 2000
     user.profile.refresh_from_db()
     assert user.profile.total_xp == 2000
     assert OutboxEvent.objects.filter(event_type="player.levelup").count() == 2

@@ -34,9 +34,9 @@ def _season(**overrides):
         "max_tier": 3,
         "premium_price": 800,
         "tiers": [
-            {"tier": 1, "free_reward": {"type": "coins", "value": 50}},
+            {"tier_number": 1, "free_reward": {"type": "coins", "value": 50}},
             {
-                "tier": 2,
+                "tier_number": 2,
                 "free_reward": {"type": "xp", "value": 100},
                 "premium_reward": {"type": "cosmetic", "value": "ice-skin"},
             },
@@ -70,7 +70,7 @@ def test_season_with_a_cosmetic_created_by_the_same_file(tmp_path):
     assert season.is_active
     old.refresh_from_db()
     assert not old.is_active
-    tier2 = BattlePassTier.objects.get(season=season, tier=2)
+    tier2 = BattlePassTier.objects.get(season=season, tier_number=2)
     assert tier2.premium_reward_cosmetic == Cosmetic.objects.get(slug="ice-skin")
     assert (tier2.free_reward_type, tier2.free_reward_value) == ("xp", "100")
 
@@ -85,7 +85,9 @@ def test_tiers_in_the_file_replace_the_season_tiers(tmp_path):
                     {
                         "season_number": 7,
                         "name": "Frostbite II",
-                        "tiers": [{"tier": 3, "premium_reward": {"type": "coins", "value": 999}}],
+                        "tiers": [
+                            {"tier_number": 3, "premium_reward": {"type": "coins", "value": 999}}
+                        ],
                     }
                 ]
             },
@@ -93,16 +95,18 @@ def test_tiers_in_the_file_replace_the_season_tiers(tmp_path):
     )
     season = Season.objects.get(season_number=7)
     assert season.name == "Frostbite II" and season.xp_per_tier == 500
-    assert list(BattlePassTier.objects.filter(season=season).values_list("tier", flat=True)) == [3]
+    assert list(
+        BattlePassTier.objects.filter(season=season).values_list("tier_number", flat=True)
+    ) == [3]
 
 
 def test_every_error_is_reported_and_nothing_changes(tmp_path):
     bad = _season(
         max_tier=2,
         tiers=[
-            {"tier": 1, "free_reward": {"type": "coins", "value": 0}},
-            {"tier": 2, "premium_reward": {"type": "cosmetic", "value": "nope"}},
-            {"tier": 3, "free_reward": {"type": "gold", "value": 1}},
+            {"tier_number": 1, "free_reward": {"type": "coins", "value": 0}},
+            {"tier_number": 2, "premium_reward": {"type": "cosmetic", "value": "nope"}},
+            {"tier_number": 3, "free_reward": {"type": "gold", "value": 1}},
         ],
     )
     document = {
@@ -139,16 +143,16 @@ def test_tier_above_max_and_duplicates(tmp_path):
     season = _season(
         max_tier=2,
         tiers=[
-            {"tier": 1, "free_reward": {"type": "coins", "value": 5}},
-            {"tier": 1, "free_reward": {"type": "coins", "value": 5}},
-            {"tier": 4},
+            {"tier_number": 1, "free_reward": {"type": "coins", "value": 5}},
+            {"tier_number": 1, "free_reward": {"type": "coins", "value": 5}},
+            {"tier_number": 4},
         ],
     )
     with pytest.raises(CatalogInvalid) as caught:
         load_catalog(_write(tmp_path, {"seasons": [season, _season(max_tier=2, tiers=[])]}))
     assert {e.location for e in caught.value.errors} == {
-        "seasons[0].tiers[1].tier",
-        "seasons[0].tiers[2].tier",
+        "seasons[0].tiers[1].tier_number",
+        "seasons[0].tiers[2].tier_number",
         "seasons[1].season_number",
     }
 

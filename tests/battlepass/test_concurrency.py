@@ -66,7 +66,7 @@ def test_parallel_awards_for_one_match_write_one_log():
 
     assert not [o for o in outcomes if isinstance(o, Exception)]
     assert sum(o.awarded for o in outcomes) == 1
-    assert {(o.season_xp, o.total_xp) for o in outcomes} == {(150, 150)}
+    assert {(o.current_xp, o.total_xp) for o in outcomes} == {(150, 150)}
     assert XPLog.objects.filter(user=user).count() == 1
     user.profile.refresh_from_db()
     assert user.profile.total_xp == 150
@@ -87,7 +87,7 @@ def test_parallel_awards_for_different_matches_all_count():
     assert all(o.awarded for o in outcomes)
     user.profile.refresh_from_db()
     assert user.profile.total_xp == 600
-    assert max(o.season_xp for o in outcomes) == 600
+    assert max(o.current_xp for o in outcomes) == 600
 
 
 def test_parallel_premium_purchases_debit_once():

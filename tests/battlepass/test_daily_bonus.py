@@ -64,7 +64,7 @@ def test_api_with_and_without_active_season(auth_client, user):
 def test_api_progress_with_an_active_season(auth_client, user):
     SeasonFactory(xp_per_tier=40)
     body = auth_client.post("/api/v1/battlepass/daily-bonus/").json()
-    assert body["progress"]["season_xp"] == 50 and body["progress"]["current_tier"] == 1
+    assert body["progress"]["current_xp"] == 50 and body["progress"]["current_tier"] == 1
 
 
 @pytest.mark.django_db

@@ -51,7 +51,9 @@ def test_dates_must_be_ordered():
 )
 def test_bad_rewards_are_refused_on_save(kind, value, message):
     season = SeasonFactory()
-    tier = BattlePassTier(season=season, tier=1, free_reward_type=kind, free_reward_value=value)
+    tier = BattlePassTier(
+        season=season, tier_number=1, free_reward_type=kind, free_reward_value=value
+    )
     with pytest.raises(ValidationError, match=message):
         tier.save()
     assert not BattlePassTier.objects.exists()
@@ -60,7 +62,7 @@ def test_bad_rewards_are_refused_on_save(kind, value, message):
 def test_tier_above_max_tier_is_refused():
     season = SeasonFactory(max_tier=5)
     with pytest.raises(ValidationError, match="5 tiers"):
-        BattlePassTier(season=season, tier=6).save()
+        BattlePassTier(season=season, tier_number=6).save()
 
 
 def test_cosmetic_reward_links_the_cosmetic_and_amounts_are_normalised():
@@ -68,7 +70,7 @@ def test_cosmetic_reward_links_the_cosmetic_and_amounts_are_normalised():
     season = SeasonFactory()
     tier = BattlePassTier(
         season=season,
-        tier=1,
+        tier_number=1,
         free_reward_type="cosmetic",
         free_reward_value=" gold-trail ",
         premium_reward_type="coins",
@@ -86,7 +88,7 @@ def test_database_refuses_a_cosmetic_reward_without_cosmetic():
         BattlePassTier.objects.bulk_create(
             [
                 BattlePassTier(
-                    season=season, tier=1, free_reward_type="cosmetic", free_reward_value="x"
+                    season=season, tier_number=1, free_reward_type="cosmetic", free_reward_value="x"
                 )
             ]
         )
@@ -94,11 +96,13 @@ def test_database_refuses_a_cosmetic_reward_without_cosmetic():
 
 def test_generate_tiers_fills_missing_tiers_up_to_max():
     season = SeasonFactory(max_tier=5)
-    BattlePassTier(season=season, tier=2, free_reward_type="xp", free_reward_value="10").save()
+    BattlePassTier(
+        season=season, tier_number=2, free_reward_type="xp", free_reward_value="10"
+    ).save()
     assert season_generate_tiers(season=season, count=30, coins=75) == 4
-    tiers = list(BattlePassTier.objects.filter(season=season).order_by("tier"))
-    assert [t.tier for t in tiers] == [1, 2, 3, 4, 5]
+    tiers = list(BattlePassTier.objects.filter(season=season).order_by("tier_number"))
+    assert [t.tier_number for t in tiers] == [1, 2, 3, 4, 5]
     assert tiers[1].free_reward_type == "xp"
-    assert {(t.free_reward_type, t.free_reward_value) for t in tiers if t.tier != 2} == {
+    assert {(t.free_reward_type, t.free_reward_value) for t in tiers if t.tier_number != 2} == {
         ("coins", "75")
     }

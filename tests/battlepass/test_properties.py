@@ -47,7 +47,7 @@ def test_property_9_awards_move_tiers_by_thresholds_crossed(season, xp_per_tier,
         result = award_xp(user=user, amount=amount, source="match", match_id=f"m{n}")
         crossed = (total + amount) // xp_per_tier - total // xp_per_tier
         total += amount
-        assert result.season_xp == total and result.total_xp == total
+        assert result.current_xp == total and result.total_xp == total
         assert result.new_tier <= max_tier
         assert result.new_tier == min(max_tier, total // xp_per_tier)
         if crossed == 1 and result.old_tier < max_tier:
@@ -57,7 +57,7 @@ def test_property_9_awards_move_tiers_by_thresholds_crossed(season, xp_per_tier,
     user.profile.refresh_from_db()
     assert user.profile.total_xp == sum(awards)
     progress = PlayerSeasonProgress.objects.get(user=user, season=season)
-    assert progress.season_xp == sum(awards)
+    assert progress.current_xp == sum(awards)
 
 
 TIERS = 4
@@ -84,7 +84,7 @@ def reward_season(db):
     for tier in range(1, TIERS + 1):
         TierFactory(
             season=season,
-            tier=tier,
+            tier_number=tier,
             free_reward_type="coins",
             free_reward_value=str(_reward_amount(tier, "free")),
             # Tier 3 has no premium reward.

@@ -46,15 +46,15 @@ def test_award_adds_season_and_lifetime_xp_and_moves_tiers(user):
         season_id=str(season.pk),
         old_tier=0,
         new_tier=0,
-        season_xp=900,
+        current_xp=900,
         old_level=1,
         new_level=3,
         total_xp=900,
     )
     second = award_xp(user=user, amount=250, source="match", match_id="m2")
-    assert (second.old_tier, second.new_tier, second.season_xp) == (0, 1, 1150)
+    assert (second.old_tier, second.new_tier, second.current_xp) == (0, 1, 1150)
     progress = PlayerSeasonProgress.objects.get(user=user, season=season)
-    assert (progress.season_xp, progress.current_tier) == (1150, 1)
+    assert (progress.current_xp, progress.current_tier) == (1150, 1)
     user.profile.refresh_from_db()
     assert user.profile.total_xp == 1150
     assert XPLog.objects.filter(user=user).count() == 2
@@ -63,7 +63,7 @@ def test_award_adds_season_and_lifetime_xp_and_moves_tiers(user):
 def test_tier_never_passes_max_tier(user):
     SeasonFactory(xp_per_tier=100, max_tier=3)
     result = award_xp(user=user, amount=10_000, source="admin")
-    assert result.new_tier == 3 and result.season_xp == 10_000
+    assert result.new_tier == 3 and result.current_xp == 10_000
 
 
 def test_replay_of_a_match_is_a_no_op_returning_the_first_result(user):
@@ -109,7 +109,7 @@ def test_no_active_season_still_gives_profile_xp(user):
     SeasonFactory(is_active=False)
     result = award_xp(user=user, amount=400, source="match", match_id="m")
     assert result.awarded and result.season_id is None
-    assert (result.old_tier, result.new_tier, result.season_xp) == (0, 0, 0)
+    assert (result.old_tier, result.new_tier, result.current_xp) == (0, 0, 0)
     assert result.total_xp == 400 and result.new_level == 2
     assert not PlayerSeasonProgress.objects.exists()
     assert not award_xp(user=user, amount=400, source="match", match_id="m").awarded
@@ -117,17 +117,17 @@ def test_no_active_season_still_gives_profile_xp(user):
 
 def test_events_for_reached_reward_tiers_and_level_up(user):
     season = SeasonFactory(xp_per_tier=100, max_tier=10)
-    TierFactory(season=season, tier=1, free_reward_type="coins", free_reward_value="50")
-    TierFactory(season=season, tier=2, free_reward_type="", free_reward_value="")
+    TierFactory(season=season, tier_number=1, free_reward_type="coins", free_reward_value="50")
+    TierFactory(season=season, tier_number=2, free_reward_type="", free_reward_value="")
     TierFactory(
         season=season,
-        tier=3,
+        tier_number=3,
         free_reward_type="",
         free_reward_value="",
         premium_reward_type="xp",
         premium_reward_value="25",
     )
-    TierFactory(season=season, tier=5, free_reward_type="coins", free_reward_value="70")
+    TierFactory(season=season, tier_number=5, free_reward_type="coins", free_reward_value="70")
     award_xp(user=user, amount=350, source="match", match_id="m1")
     rewards = _events("battlepass.reward_earned")
     assert [(e["tier_reached"], e["reward_type"], e["reward_value"]) for e in rewards] == [
@@ -148,7 +148,7 @@ def test_events_for_reached_reward_tiers_and_level_up(user):
 
 def test_events_roll_back_with_the_outer_transaction(user):
     season = SeasonFactory(xp_per_tier=100)
-    TierFactory(season=season, tier=1)
+    TierFactory(season=season, tier_number=1)
     with pytest.raises(RuntimeError), transaction.atomic():
         award_xp(user=user, amount=1000, source="match", match_id="m")
         raise RuntimeError("the match handler failed")

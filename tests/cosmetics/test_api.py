@@ -16,7 +16,7 @@ SHOP = "/api/v1/cosmetics/"
 FIXED_ID = "7b0e3c1e-3f7d-4c59-9d7e-2f6f0b7f6a11"
 COSMETIC_FIELDS = {
     "id", "slug", "name", "description", "type", "rarity", "price_coins", "price_premium",
-    "image_url", "preview_url", "event", "is_limited", "release_date", "available_from",
+    "image_url", "preview_video_url", "event", "is_limited", "release_date", "available_from",
     "available_until", "owned_by_count", "is_active",
 }  # fmt: skip
 
@@ -204,10 +204,15 @@ def test_equip_and_unequip_flow(auth_client, user):
         inventory_grant(user=user, cosmetic=c, source="grant")
     empty = auth_client.get("/api/v1/cosmetics/loadout/").json()
     assert empty == {
-        f"{t}_equipped": None for t in ("skin", "emote", "banner", "nameplate", "effect", "trail")
+        "user_id": str(user.pk),
+        **{
+            f"{t}_equipped": None
+            for t in ("skin", "emote", "banner", "nameplate", "effect", "trail")
+        },
     }
     auth_client.post(f"{SHOP}{skin.pk}/equip/")
     loadout = auth_client.post(f"{SHOP}{trail.pk}/equip/").json()
+    assert loadout["user_id"] == str(user.pk)
     assert loadout["skin_equipped"]["id"] == str(skin.pk)
     assert loadout["trail_equipped"]["id"] == str(trail.pk)
     loadout = auth_client.post(f"{SHOP}{other_skin.pk}/equip/").json()
@@ -288,7 +293,8 @@ def test_schema_documents_the_cosmetics_endpoints(api_client):
     components = schema["components"]["schemas"]
     assert set(components["Cosmetic"]["properties"]) == COSMETIC_FIELDS
     assert set(components["Loadout"]["properties"]) == {
-        f"{t}_equipped" for t in ("skin", "emote", "banner", "nameplate", "effect", "trail")
+        "user_id",
+        *(f"{t}_equipped" for t in ("skin", "emote", "banner", "nameplate", "effect", "trail")),
     }
     purchase = paths["/api/v1/cosmetics/{id}/purchase/"]["post"]
     assert {"201", "402", "404", "409", "422"} <= set(purchase["responses"])

@@ -85,8 +85,8 @@ def assert_applied_once(matches: list[dict], *, season=None, event_ids=None) -> 
     for r in results:
         m = by_id[str(r.match_id)]
         assert (str(r.player1_id), str(r.player2_id)) == (m["player1_id"], m["player2_id"])
-        d1 = r.player1_elo_after - r.player1_elo_before
-        d2 = r.player2_elo_after - r.player2_elo_before
+        d1 = r.player1_post_elo - r.player1_pre_elo
+        d2 = r.player2_post_elo - r.player2_pre_elo
         assert d1 == -d2
         deltas[m["player1_id"]] += d1
         deltas[m["player2_id"]] += d2
@@ -131,9 +131,9 @@ def assert_applied_once(matches: list[dict], *, season=None, event_ids=None) -> 
     assert {str(k): v for k, v in profiles.items()} == dict(xp_total)
     if season is not None:
         progress = PlayerSeasonProgress.objects.filter(season=season)
-        assert {str(p.user_id): p.season_xp for p in progress} == dict(xp_total)
+        assert {str(p.user_id): p.current_xp for p in progress} == dict(xp_total)
         for p in progress:
-            assert p.current_tier == season.tier_for_xp(p.season_xp)
+            assert p.current_tier == season.tier_for_xp(p.current_xp)
     processed = ProcessedEvent.objects.filter(handler=handler_name(apply_match_completed))
     assert processed.count() == len(matches)
     if event_ids is not None:

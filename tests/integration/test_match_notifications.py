@@ -53,7 +53,7 @@ def scene(make_user):
     2), a fresh loser (1200, Gold), an active season of 200 XP per tier with coin rewards, and a
     one-win challenge worth 50 XP beside a kill challenge nobody completes."""
     winner, loser = make_user(), make_user()
-    PlayerRating.objects.create(user=winner, current_elo=1190, peak_elo=1190, tier="Silver")
+    PlayerRating.objects.create(user=winner, current_elo=1190, peak_elo=1190, current_tier="Silver")
     Profile.objects.filter(pk=winner.pk).update(total_xp=350, level=1)
     season = SeasonFactory(xp_per_tier=200, max_tier=5)
     coin_tiers(season, 5, free=100)
@@ -124,8 +124,8 @@ def test_match_yields_one_notification_of_each_kind_when_delivered_twice(
     # The match took effect once: 170 match XP + 50 challenge XP for the winner, 100 for the
     # loser; ELO 1190 → 1206 (Gold) and 1200 → 1184 (Silver).
     ratings = {r.user_id: r for r in PlayerRating.objects.all()}
-    assert (ratings[winner.pk].current_elo, ratings[winner.pk].tier) == (1206, "Gold")
-    assert (ratings[loser.pk].current_elo, ratings[loser.pk].tier) == (1184, "Silver")
+    assert (ratings[winner.pk].current_elo, ratings[winner.pk].current_tier) == (1206, "Gold")
+    assert (ratings[loser.pk].current_elo, ratings[loser.pk].current_tier) == (1184, "Silver")
     assert Profile.objects.get(pk=winner.pk).total_xp == 350 + 170 + 50
     assert Profile.objects.get(pk=loser.pk).total_xp == 100
     assert XPLog.objects.filter(user=winner).count() == 2

@@ -6,6 +6,7 @@ from django.test import override_settings
 
 from core.redis import get_redis
 from profiles.models import Profile
+from ranking.elo import tier_for
 from ranking.models import PlayerRating
 from ranking.services import update_ratings
 
@@ -62,6 +63,7 @@ def set_ratings(users_elos: list[tuple]) -> None:
                 user_id=u.pk,
                 current_elo=elo,
                 peak_elo=elo,
+                current_tier=tier_for(elo),
                 wins=1,
                 country=countries.get(u.pk, ""),
             )
@@ -72,3 +74,38 @@ def set_ratings(users_elos: list[tuple]) -> None:
 
 def expected_order(users_elos: list[tuple]) -> list[uuid.UUID]:
     return [u.pk for u, elo in sorted(users_elos, key=lambda p: (-p[1], p[0].pk))]
+
+
+def expected_tier_ranks(users_elos: list[tuple]) -> dict[uuid.UUID, int]:
+    """Each player's 1-based position among the players of their tier, in board order."""
+    elos = {u.pk: elo for u, elo in users_elos}
+    seen: dict[str, int] = {}
+    ranks = {}
+    for uid in expected_order(users_elos):
+        tier = tier_for(elos[uid])
+        seen[tier] = seen.get(tier, 0) + 1
+        ranks[uid] = seen[tier]
+    return ranks
+
+
+@pytest.fixture(params=["redis", "sql"])
+def path(request, redis_down, monkeypatch):
+    """Run a test on the Redis path (sets built; SQL board reads forbidden) and on the SQL one.
+    Call the returned function once the ratings are in place."""
+    from ranking import selectors
+    from ranking.rebuild import rebuild_leaderboards
+
+    def prepare():
+        rebuild_leaderboards()
+        if request.param == "redis":
+            for name in ("sql_page", "sql_position"):
+                monkeypatch.setattr(selectors, name, _forbidden)
+        else:
+            redis_down()
+
+    prepare.name = request.param
+    return prepare
+
+
+def _forbidden(*args, **kwargs):
+    raise AssertionError("the Redis path must not page or scan in SQL")

@@ -17,7 +17,14 @@ T0 = datetime(2026, 1, 1, tzinfo=UTC)
 def _ratings():
     return sorted(
         PlayerRating.objects.values_list(
-            "user_id", "current_elo", "peak_elo", "tier", "wins", "losses", "draws", "win_rate"
+            "user_id",
+            "current_elo",
+            "peak_elo",
+            "current_tier",
+            "wins",
+            "losses",
+            "draws",
+            "win_rate",
         )
     )
 
@@ -26,11 +33,11 @@ def _matches():
     return sorted(
         MatchResult.objects.values_list(
             "match_id",
-            "player1_elo_before",
-            "player1_elo_after",
-            "player2_elo_before",
-            "player2_elo_after",
-            "elo_delta",
+            "player1_pre_elo",
+            "player1_post_elo",
+            "player2_pre_elo",
+            "player2_post_elo",
+            "elo_delta_p1",
         )
     )
 
@@ -56,7 +63,7 @@ def history(make_user, play):
 def test_backfill_reproduces_live_ratings_and_twice_gives_identical_results(history):
     live_ratings, live_matches = _ratings(), _matches()
     PlayerRating.objects.filter(pk=history[0].pk).update(current_elo=2999, peak_elo=2999, wins=99)
-    MatchResult.objects.update(elo_delta=0)
+    MatchResult.objects.update(elo_delta_p1=0)
     out = _run()
     assert "replayed 25 matches" in out
     assert _ratings() == live_ratings and _matches() == live_matches
@@ -77,9 +84,9 @@ def test_backfill_replays_in_played_at_order_not_insertion_order(make_user, play
     _run()
     first = MatchResult.objects.get(played_at=T0)
     second = MatchResult.objects.get(played_at=T0 + timedelta(hours=1))
-    assert (first.player1_elo_before, first.player1_elo_after) == (1200, 1184)
-    assert second.player1_elo_before == 1184
-    assert PlayerRating.objects.get(pk=a.pk).current_elo == second.player1_elo_after
+    assert (first.player1_pre_elo, first.player1_post_elo) == (1200, 1184)
+    assert second.player1_pre_elo == 1184
+    assert PlayerRating.objects.get(pk=a.pk).current_elo == second.player1_post_elo
 
 
 def test_dry_run_changes_nothing(history):
@@ -109,7 +116,7 @@ def test_csv_import_then_replay(tmp_path, make_user):
     out = _run("--from-csv", path)
     assert "2 to import" in out and "imported 2 matches" in out
     first = MatchResult.objects.get(match_id=m1)
-    assert (first.winner_id, first.duration_seconds, first.player1_elo_after) == (a.pk, 300, 1216)
+    assert (first.winner_id, first.duration_seconds, first.player1_post_elo) == (a.pk, 300, 1216)
     assert MatchResult.objects.get(match_id=m2).is_draw
     ratings = _ratings()
     out = _run("--from-csv", path)  # re-running the same import
@@ -147,6 +154,28 @@ def test_csv_with_bad_rows_imports_nothing_and_names_the_lines(tmp_path, make_us
     out = _run("--from-csv", path, "--skip-invalid")
     assert "1 to import" in out and "5 invalid skipped" in out
     assert list(MatchResult.objects.values_list("match_id", flat=True)) == [good]
+
+
+def test_csv_values_out_of_the_match_bounds_are_named(tmp_path, make_user):
+    a, b = make_user(), make_user()
+    header = (
+        "match_id,player1,player2,winner,played_at,duration_seconds,player1_score,player2_score"
+    )
+    rows = [
+        f"{uuid.uuid4()},{a.email},{b.email},,2026-01-01T10:00:00Z,86401,0,0",
+        f"{uuid.uuid4()},{a.email},{b.email},,2026-01-01T10:00:00Z,60,2147483648,0",
+        f"{uuid.uuid4()},{a.email},{b.email},,2026-01-01T10:00:00Z,60,0,{10**30}",
+        f"{uuid.uuid4()},{a.email},{b.email},,2026-01-01T10:00:00Z,86400,2147483647,0",
+    ]
+    path = _csv(tmp_path, rows, header=header)
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="3 invalid row"):
+        call_command("backfill_elo", "--no-progress", "--from-csv", path, stderr=err)
+    report = err.getvalue()
+    for line, field in [(2, "duration_seconds"), (3, "player1_score"), (4, "player2_score")]:
+        assert any(r.startswith(f"{path}:{line}:") and field in r for r in report.splitlines())
+    assert "1 to import" in _run("--from-csv", path, "--skip-invalid")
+    assert MatchResult.objects.get().player1_score == 2147483647
 
 
 def test_csv_missing_columns(tmp_path):

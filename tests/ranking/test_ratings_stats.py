@@ -13,12 +13,19 @@ def test_rating_detail_with_rank(api_client, make_user, play):
     a, b, c = make_user(), make_user(), make_user()
     play(a, b, winner=a)
     play(c, b, winner=None)
+    Profile.objects.filter(pk=a.pk).update(avatar_url="https://cdn.example.com/a.png")
     body = api_client.get(f"/api/v1/ratings/{a.pk}/").json()
     assert body["user_id"] == str(a.pk)
-    assert (body["current_elo"], body["peak_elo"], body["tier"]) == (1216, 1216, "Gold")
+    assert body["display_name"] == a.profile.display_name
+    assert body["avatar_url"] == "https://cdn.example.com/a.png"
+    assert (body["current_elo"], body["peak_elo"], body["current_tier"]) == (1216, 1216, "Gold")
+    assert body["tier_rank"] == 1
     assert (body["wins"], body["losses"], body["draws"], body["matches_played"]) == (1, 0, 0, 1)
     assert body["win_rate"] == 1.0 and body["rank"] == 1 and body["last_match_date"].endswith("Z")
-    assert api_client.get(f"/api/v1/ratings/{b.pk}/").json()["rank"] == 3
+    last = api_client.get(f"/api/v1/ratings/{b.pk}/").json()
+    # b (1184 after the loss) and c (1199 after the draw) are both Silver; c is ahead.
+    assert (last["rank"], last["current_tier"], last["tier_rank"]) == (3, "Silver", 2)
+    assert last["avatar_url"] is None
 
 
 def test_rating_of_unrated_or_unknown_user_is_not_ranked(api_client, make_user):
@@ -56,11 +63,12 @@ def test_stats_with_recent_matches(api_client, make_user, play):
         "player1_score": 3,
         "player2_score": 1,
         "duration_seconds": 120,
-        "player1_elo_before": 1200,
-        "player1_elo_after": 1216,
-        "player2_elo_before": 1200,
-        "player2_elo_after": 1184,
-        "elo_delta": 16,
+        "player1_pre_elo": 1200,
+        "player1_post_elo": 1216,
+        "player2_pre_elo": 1200,
+        "player2_post_elo": 1184,
+        "elo_delta_p1": 16,
+        "elo_delta_p2": -16,
         "played_at": recent[1]["played_at"],
     }
     assert recent[0]["is_draw"] and recent[0]["winner_id"] is None

@@ -11,7 +11,7 @@ from events.models import OutboxEvent
 from profiles.models import Profile
 from ranking.leaderboard import board_key, encode_member
 from ranking.models import BoardSize, MatchResult, PlayerRating
-from ranking.services import rating_country_sync, rating_unlist, update_ratings
+from ranking.services import rating_country_sync, rating_listed_set, update_ratings
 
 pytestmark = pytest.mark.django_db
 
@@ -33,10 +33,12 @@ def test_first_match_creates_ratings_at_1200_and_applies_elo(make_user, play):
     ra, rb = PlayerRating.objects.get(pk=a.pk), PlayerRating.objects.get(pk=b.pk)
     assert (ra.current_elo, ra.peak_elo, ra.wins, ra.losses, ra.win_rate) == (1216, 1216, 1, 0, 1.0)
     assert (rb.current_elo, rb.peak_elo, rb.wins, rb.losses, rb.win_rate) == (1184, 1200, 0, 1, 0.0)
-    assert ra.tier == "Gold" and rb.tier == "Silver" and rb.last_match_date is not None
+    assert (
+        ra.current_tier == "Gold" and rb.current_tier == "Silver" and rb.last_match_date is not None
+    )
     match = MatchResult.objects.get(match_id=result.match_id)
-    assert (match.player1_elo_before, match.player1_elo_after) == (1200, 1216)
-    assert (match.player2_elo_before, match.player2_elo_after, match.elo_delta) == (
+    assert (match.player1_pre_elo, match.player1_post_elo) == (1200, 1216)
+    assert (match.player2_pre_elo, match.player2_post_elo, match.elo_delta_p1) == (
         1200,
         1184,
         -16 * -1,
@@ -139,10 +141,10 @@ def test_profile_changed_signal_drives_the_move(
     assert get_redis().zscore(board_key("FR"), encode_member(a.pk)) == 1216
 
 
-def test_deactivated_user_is_dropped_from_every_board(
+def test_deactivated_user_is_dropped_from_every_board_and_reactivation_restores(
     make_user, play, django_capture_on_commit_callbacks
 ):
-    from accounts.signals import user_deactivated
+    from accounts.signals import user_deactivated, user_reactivated
 
     a, b = make_user(), make_user()
     Profile.objects.filter(pk=a.pk).update(country="US")
@@ -154,7 +156,16 @@ def test_deactivated_user_is_dropped_from_every_board(
     assert redis.zscore(board_key("US"), encode_member(a.pk)) is None
     assert not PlayerRating.objects.get(pk=a.pk).listed
     assert dict(BoardSize.objects.values_list("board", "players")) == {"global": 1, "US": 0}
-    rating_unlist(user_id=a.pk)  # idempotent
+    rating_listed_set(user_id=a.pk, listed=False)  # idempotent
+    assert dict(BoardSize.objects.values_list("board", "players")) == {"global": 1, "US": 0}
+    with django_capture_on_commit_callbacks(execute=True):
+        user_reactivated.send(sender=None, user_id=a.pk)
+    assert redis.zscore(board_key(), encode_member(a.pk)) == 1216
+    assert redis.zscore(board_key("US"), encode_member(a.pk)) == 1216
+    assert PlayerRating.objects.get(pk=a.pk).listed
+    assert dict(BoardSize.objects.values_list("board", "players")) == {"global": 2, "US": 1}
+    rating_listed_set(user_id=a.pk, listed=True)  # idempotent
+    assert dict(BoardSize.objects.values_list("board", "players")) == {"global": 2, "US": 1}
 
 
 def test_an_older_index_update_never_overwrites_a_newer_one(make_user, play):
@@ -192,13 +203,13 @@ def test_ten_concurrent_matches_sharing_a_player_lose_no_update(make_user):
     assert errors == []
     hub_rating = PlayerRating.objects.get(pk=hub.pk)
     assert hub_rating.wins == 10
-    matches = list(MatchResult.objects.order_by("player2_elo_before"))
+    matches = list(MatchResult.objects.order_by("player2_pre_elo"))
     # Each match started from the previous one's result: a chain without a lost update.
-    assert matches[0].player2_elo_before == 1200
+    assert matches[0].player2_pre_elo == 1200
     for prev, nxt in itertools.pairwise(matches):
-        assert nxt.player2_elo_before == prev.player2_elo_after
-    assert hub_rating.current_elo == matches[-1].player2_elo_after
-    assert hub_rating.current_elo == 1200 - sum(m.elo_delta for m in matches)
+        assert nxt.player2_pre_elo == prev.player2_post_elo
+    assert hub_rating.current_elo == matches[-1].player2_post_elo
+    assert hub_rating.current_elo == 1200 - sum(m.elo_delta_p1 for m in matches)
     total = sum(PlayerRating.objects.values_list("current_elo", flat=True))
     assert total == 1200 * 11
     assert BoardSize.objects.get(board="global").players == 11
