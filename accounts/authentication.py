@@ -21,8 +21,10 @@ class JWTAuthentication(_SimpleJWTAuthentication):
     www_authenticate_realm = "api"
 
     def get_raw_token(self, header):
+        """The token of ``Bearer <token>`` (the scheme in any letter case, RFC 7235); other
+        schemes are no JWT and leave the request anonymous."""
         parts = header.split()
-        if not parts or parts[0] != b"Bearer":
+        if not parts or parts[0].lower() != b"bearer":
             return None
         if len(parts) != 2:
             raise TokenInvalid("Authorization header must be 'Bearer <token>'.")

@@ -48,8 +48,6 @@ def _valid(serializer_class, request) -> dict:
 
 
 class RegisterApi(APIView):
-    authentication_classes: list = []
-
     @extend_schema(
         operation_id="auth_register",
         request=RegisterRequestSerializer,
@@ -74,8 +72,6 @@ class RegisterApi(APIView):
 
 
 class LoginApi(APIView):
-    authentication_classes: list = []
-
     @extend_schema(
         operation_id="auth_login",
         request=LoginRequestSerializer,
@@ -109,8 +105,6 @@ class LoginApi(APIView):
 
 
 class RefreshApi(APIView):
-    authentication_classes: list = []
-
     @extend_schema(
         operation_id="auth_refresh",
         request=RefreshRequestSerializer,
@@ -225,8 +219,6 @@ class PasswordChangeApi(APIView):
 
 
 class PasswordResetApi(APIView):
-    authentication_classes: list = []
-
     @extend_schema(
         operation_id="auth_password_reset",
         request=PasswordResetRequestSerializer,
@@ -245,8 +237,6 @@ class PasswordResetApi(APIView):
 
 
 class PasswordResetConfirmApi(APIView):
-    authentication_classes: list = []
-
     @extend_schema(
         operation_id="auth_password_reset_confirm",
         request=PasswordResetConfirmRequestSerializer,
@@ -270,8 +260,6 @@ class PasswordResetConfirmApi(APIView):
 
 
 class JwksApi(APIView):
-    authentication_classes: list = []
-
     @extend_schema(
         operation_id="auth_jwks",
         responses={

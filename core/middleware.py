@@ -1,5 +1,5 @@
-"""Request id, one log line per request, the gate of /api/ (host, body size, no-store), and
-the error envelope for non-DRF errors under /api/."""
+"""Request id, one log line per request, the gate of /api/ (host, body size, no-store),
+request-size limits, and the error envelope for non-DRF errors under /api/."""
 
 import logging
 import re
@@ -106,6 +106,54 @@ class ApiGuardMiddleware:
         return None
 
 
+# What one request may carry before the service refuses it in the envelope. gunicorn's own
+# limits (config/gunicorn.py) sit above these, so its HTML error pages are never reached.
+MAX_URI_BYTES = 4096  # path + "?" + query string, as sent
+MAX_HEADER_BYTES = 8192  # one header, name and value
+MAX_HEADERS = 100
+
+
+def _header_sizes(meta) -> list[int]:
+    return [
+        len(key) + len(str(value))
+        for key, value in meta.items()
+        if key.startswith("HTTP_") or key in ("CONTENT_TYPE", "CONTENT_LENGTH")
+    ]
+
+
+class RequestLimitsMiddleware:
+    """414 ``URI_TOO_LONG`` for a URL over MAX_URI_BYTES and 431 ``REQUEST_HEADERS_TOO_LARGE``
+    for a header over MAX_HEADER_BYTES or more than MAX_HEADERS headers, before any work."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        uri_bytes = len(request.get_full_path().encode())
+        if uri_bytes > MAX_URI_BYTES:
+            return error_response(
+                "URI_TOO_LONG",
+                f"The URL is {uri_bytes} bytes long; at most {MAX_URI_BYTES} are accepted.",
+                414,
+            )
+        sizes = _header_sizes(request.META)
+        if len(sizes) > MAX_HEADERS or max(sizes, default=0) > MAX_HEADER_BYTES:
+            return error_response(
+                "REQUEST_HEADERS_TOO_LARGE",
+                f"At most {MAX_HEADERS} headers of at most {MAX_HEADER_BYTES} bytes each "
+                "are accepted.",
+                431,
+            )
+        return self.get_response(request)
+
+
+def repeated_query_params(request, view_class) -> list[str]:
+    """Query parameters given more than once that the view does not take as a list
+    (``view_class.list_query_params``): a repeat is refused, never silently reduced to one."""
+    lists = getattr(view_class, "list_query_params", ())
+    return sorted(k for k, v in request.GET.lists() if len(v) > 1 and k not in lists)
+
+
 def allowed_methods(view_class) -> set[str]:
     methods = {m.upper() for m in view_class.http_method_names if hasattr(view_class, m)}
     if "GET" in methods:
@@ -125,18 +173,30 @@ class ApiErrorMiddleware:
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         """A method the view does not have is a 405 before anything else — before
-        authentication, which DRF would otherwise run first and answer 401."""
+        authentication, which DRF would otherwise run first and answer 401. Then a repeated
+        single-valued query parameter is a 400."""
         view_class = getattr(view_func, "cls", None)
         if view_class is None or not request.path.startswith("/api/"):
             return None
         allowed = allowed_methods(view_class)
-        if request.method.upper() in allowed:
-            return None
-        response = error_response(
-            "METHOD_NOT_ALLOWED", f'Method "{request.method}" not allowed.', 405
-        )
-        response["Allow"] = ", ".join(sorted(allowed))
-        return response
+        if request.method.upper() not in allowed:
+            response = error_response(
+                "METHOD_NOT_ALLOWED", f'Method "{request.method}" not allowed.', 405
+            )
+            response["Allow"] = ", ".join(sorted(allowed))
+            return response
+        repeated = repeated_query_params(request, view_class)
+        if repeated:
+            return error_response(
+                "VALIDATION_ERROR",
+                "Invalid input.",
+                400,
+                details={
+                    name: ["Given more than once; this parameter takes one value."]
+                    for name in repeated
+                },
+            )
+        return None
 
     def process_exception(self, request, exception):
         if not request.path.startswith("/api/"):

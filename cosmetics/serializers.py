@@ -2,11 +2,12 @@
 
 from rest_framework import serializers
 
-from cosmetics.models import SLOT_FIELDS, Cosmetic, Currency, InventoryItem, WalletEntry
+from cosmetics.models import Cosmetic, CosmeticType, Currency, InventoryItem, WalletEntry
 
 
 class CosmeticSerializer(serializers.ModelSerializer):
-    """A catalog item (`Cosmetic`)."""
+    """A catalog item (`Cosmetic`). A URL the item does not have is null, never ``""`` (which
+    is no URI)."""
 
     price_coins = serializers.IntegerField(
         allow_null=True, help_text="Price in coins; null: not sold for coins."
@@ -45,6 +46,19 @@ class CosmeticSerializer(serializers.ModelSerializer):
             "available_until": {"help_text": "End of the sale window; null: no end."},
         }
 
+    def build_standard_field(self, field_name, model_field):
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if issubclass(field_class, serializers.URLField):
+            kwargs["allow_null"] = True
+        return field_class, kwargs
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        for name, field in self.fields.items():
+            if isinstance(field, serializers.URLField) and data.get(name) == "":
+                data[name] = None
+        return data
+
 
 class InventoryItemSerializer(serializers.ModelSerializer):
     """A cosmetic the player owns (`InventoryItem`)."""
@@ -77,8 +91,8 @@ class CosmeticPurchaseRequestSerializer(serializers.Serializer):
 
 
 class LoadoutUnequipRequestSerializer(serializers.Serializer):
-    slot = serializers.CharField(
-        max_length=32, help_text=f"A cosmetic type: {', '.join(SLOT_FIELDS)}."
+    slot = serializers.ChoiceField(
+        choices=CosmeticType.choices, help_text="The slot to empty: a cosmetic type."
     )
 
 

@@ -11,12 +11,13 @@ from rest_framework.views import APIView
 
 from core.errors import ValidationFailed
 from core.idempotency import HEADER as IDEMPOTENCY_HEADER
+from core.idempotency import MAX_KEY_LENGTH as IDEMPOTENCY_KEY_MAX
 from core.idempotency import run_idempotent
 from core.pagination import LimitOffsetPagination
 from core.schema import error_responses
 from cosmetics import cache, selectors, services
 from cosmetics.errors import CosmeticNotFound
-from cosmetics.filters import CosmeticFilter
+from cosmetics.filters import LIST_PARAMS, CosmeticFilter
 from cosmetics.models import SLOT_FIELDS, InventoryItem
 from cosmetics.serializers import (
     CosmeticPurchaseRequestSerializer,
@@ -55,7 +56,7 @@ def _loadout_body(loadout) -> dict:
 class ShopListApi(generics.ListAPIView):
     serializer_class = CosmeticSerializer
     filterset_class = CosmeticFilter
-    authentication_classes: list = []
+    list_query_params = LIST_PARAMS
 
     def get_queryset(self):
         return selectors.cosmetics_on_sale()
@@ -65,7 +66,9 @@ class ShopListApi(generics.ListAPIView):
         responses={200: CosmeticSerializer(many=True), **error_responses(400, 429)},
         tags=TAGS,
         description="The shop: cosmetics on sale now (active, inside their sale window, "
-        "priced in at least one currency). Unknown filter values are a 400.",
+        "priced in at least one currency). Unknown filter values are a 400. `type`, `rarity` "
+        "and `ordering` take lists, repeated (`type=skin&type=emote`) or comma-separated "
+        "(`type=skin,emote`); any other parameter given twice is a 400.",
     )
     def get(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())  # invalid filters: 400 here
@@ -90,8 +93,6 @@ class ShopListApi(generics.ListAPIView):
 
 
 class CosmeticDetailApi(APIView):
-    authentication_classes: list = []
-
     @extend_schema(
         operation_id="cosmetics_retrieve",
         parameters=[ID_PARAM],
@@ -138,10 +139,11 @@ class CosmeticPurchaseApi(APIView):
             ID_PARAM,
             OpenApiParameter(
                 IDEMPOTENCY_HEADER,
-                OpenApiTypes.STR,
+                {"type": "string", "minLength": 1, "maxLength": IDEMPOTENCY_KEY_MAX},
                 OpenApiParameter.HEADER,
-                description="Optional, ≤ 255 chars. A repeat from the same user replays the "
-                "first response (status and body) without charging again; kept at least 24 h.",
+                description=f"Optional, 1 to {IDEMPOTENCY_KEY_MAX} characters (surrounding "
+                "spaces ignored; blank: 400). A repeat from the same user replays the first "
+                "response (status and body) without charging again; kept at least 24 h.",
             ),
         ],
         request=CosmeticPurchaseRequestSerializer,

@@ -1,3 +1,4 @@
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
 from notifications.models import Notification
@@ -6,7 +7,7 @@ MAX_IDS_PER_REQUEST = 100
 
 
 class NotificationSerializer(serializers.ModelSerializer):
-    data = serializers.JSONField(
+    data = serializers.DictField(
         help_text="Ids and values of the event behind the notification (depends on `kind`)."
     )
 
@@ -26,21 +27,28 @@ class NotificationUnreadCountSerializer(serializers.Serializer):
     unread = serializers.IntegerField(min_value=0)
 
 
-class NotificationMarkReadSerializer(serializers.Serializer):
-    ids = serializers.ListField(
+def _ids_field(**kwargs) -> serializers.ListField:
+    return serializers.ListField(
         child=serializers.UUIDField(),
-        required=False,
         max_length=MAX_IDS_PER_REQUEST,
         help_text=f"Notifications to mark read (at most {MAX_IDS_PER_REQUEST}). Every id must be "
         "one of the caller's notifications, otherwise 404 NOT_FOUND and nothing changes.",
-    )
-    all = serializers.BooleanField(
-        required=False, help_text="`true`: mark every unread notification of the caller read."
+        **kwargs,
     )
 
+
+_ALL_HELP = "`true`: mark every unread notification of the caller read."
+
+
+class NotificationMarkReadSerializer(serializers.Serializer):
+    ids = _ids_field(required=False)
+    all = serializers.BooleanField(required=False, help_text=_ALL_HELP)
+
     def validate(self, attrs):
+        """Exactly one of ``ids`` and ``all: true`` (``all: false`` beside ``ids`` is no
+        request to mark all, so it is allowed there)."""
         has_ids, mark_all = "ids" in attrs, attrs.get("all")
-        if "all" in attrs and not mark_all:
+        if "all" in attrs and not mark_all and not has_ids:
             raise serializers.ValidationError({"all": ["Only `true` is accepted."]})
         if has_ids == bool(mark_all):
             raise serializers.ValidationError(
@@ -53,3 +61,24 @@ class NotificationMarkReadResponseSerializer(serializers.Serializer):
     updated = serializers.IntegerField(
         min_value=0, help_text="How many notifications went from unread to read."
     )
+
+
+# The body's schema: exactly one of the two shapes (the serializer above enforces it).
+class NotificationMarkReadIdsSerializer(serializers.Serializer):
+    ids = _ids_field()
+
+
+@extend_schema_field({"type": "boolean", "enum": [True]})
+class _TrueField(serializers.BooleanField):
+    pass
+
+
+class NotificationMarkReadAllSerializer(serializers.Serializer):
+    all = _TrueField(help_text=_ALL_HELP)
+
+
+NotificationMarkReadBody = PolymorphicProxySerializer(
+    component_name="NotificationMarkRead",
+    serializers=[NotificationMarkReadIdsSerializer, NotificationMarkReadAllSerializer],
+    resource_type_field_name=None,
+)

@@ -1,4 +1,4 @@
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -8,6 +8,7 @@ from core.schema import error_responses
 from notifications import selectors, services
 from notifications.serializers import (
     NotificationListQuerySerializer,
+    NotificationMarkReadBody,
     NotificationMarkReadResponseSerializer,
     NotificationMarkReadSerializer,
     NotificationSerializer,
@@ -29,11 +30,7 @@ class NotificationListApi(ListAPIView):
 
     @extend_schema(
         operation_id="notifications_list",
-        parameters=[
-            NotificationListQuerySerializer,
-            OpenApiParameter("limit", int, description="Page size (default 50, max 100)."),
-            OpenApiParameter("offset", int, description="Rows to skip."),
-        ],
+        parameters=[NotificationListQuerySerializer],
         responses={200: NotificationSerializer(many=True), **error_responses(400, 401, 429)},
         tags=["notifications"],
         description="The caller's inbox, newest first.",
@@ -59,7 +56,7 @@ class NotificationMarkReadApi(APIView):
 
     @extend_schema(
         operation_id="notifications_mark_read",
-        request=NotificationMarkReadSerializer,
+        request=NotificationMarkReadBody,
         responses={
             200: NotificationMarkReadResponseSerializer,
             **error_responses(

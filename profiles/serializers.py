@@ -72,6 +72,11 @@ class DisplayNameField(StrictCharField):
             raise serializers.ValidationError(str(exc))
 
 
+@extend_schema_field({"type": "string", "pattern": "^#[0-9A-Fa-f]{6}$", "example": "#1F2937"})
+class HexColorField(StrictCharField):
+    """``#RRGGBB`` (checked by ``validate_banner_color``; stored upper-case)."""
+
+
 class StrictBooleanField(serializers.BooleanField):
     """JSON true/false only: "yes", 1 or "false" are errors, not guesses."""
 
@@ -123,7 +128,7 @@ class ProfileUpdateInputSerializer(serializers.Serializer):
     country = StrictCharField(max_length=2, allow_blank=True, allow_null=True, required=False)
     social_links = SocialLinksInputSerializer(required=False)
     title = StrictCharField(max_length=50, allow_blank=True, required=False)
-    banner_color = StrictCharField(max_length=7, required=False)
+    banner_color = HexColorField(max_length=7, required=False)
     theme = serializers.ChoiceField(choices=Theme.choices, required=False)
 
     def to_internal_value(self, data):
@@ -165,8 +170,18 @@ class SocialLinksSerializer(serializers.Serializer):
     twitter = serializers.CharField(allow_null=True)
 
 
+PUBLIC_HIDDEN_FIELDS = (
+    *PRIVACY_FIELDS,
+    "avatar_status",
+    "avatar_status_reason",
+    "banner_status",
+    "banner_status_reason",
+)
+
+
 class ProfileSerializer(serializers.ModelSerializer):
-    """The full Profile (owner and staff): every field, privacy flags and media status."""
+    """A Profile: every field for the owner and staff; in another player's view the privacy
+    flags and upload status are null (one shape either way, so clients parse one model)."""
 
     user_id = serializers.UUIDField(source="user.pk", read_only=True)
     avatar_url = serializers.SerializerMethodField()
@@ -204,6 +219,13 @@ class ProfileSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+        extra_kwargs = {
+            name: {
+                "allow_null": True,
+                "help_text": "Only the owner and staff see it; null in another player's view.",
+            }
+            for name in PUBLIC_HIDDEN_FIELDS
+        }
 
     def get_avatar_url(self, profile) -> str | None:
         return profile.avatar_url or None
@@ -225,29 +247,25 @@ class ProfileSerializer(serializers.ModelSerializer):
         return self._links(profile)
 
 
-PUBLIC_HIDDEN_FIELDS = (
-    *PRIVACY_FIELDS,
-    "avatar_status",
-    "avatar_status_reason",
-    "banner_status",
-    "banner_status_reason",
-)
-
-
-class ProfilePublicSerializer(ProfileSerializer):
-    """What other players see of a public profile: no privacy flags, no upload status."""
-
-    class Meta(ProfileSerializer.Meta):
-        fields = [f for f in ProfileSerializer.Meta.fields if f not in PUBLIC_HIDDEN_FIELDS]
-        read_only_fields = fields
-
-
 def public_view(full: dict) -> dict:
-    return {key: value for key, value in full.items() if key not in PUBLIC_HIDDEN_FIELDS}
+    """Another player's view of a public profile: the same fields, privacy flags and upload
+    status null."""
+    return {key: None if key in PUBLIC_HIDDEN_FIELDS else value for key, value in full.items()}
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "enum": list(ALLOWED_TYPES),
+        "description": "Any other type is a 415 UPLOAD_INVALID_TYPE.",
+    }
+)
+class _ImageTypeField(serializers.CharField):
+    """Checked by the upload service (415 for other types), so not a ChoiceField's 400."""
 
 
 class UploadUrlRequestSerializer(serializers.Serializer):
-    content_type = serializers.CharField(max_length=100)
+    content_type = _ImageTypeField(max_length=100)
     size_bytes = serializers.IntegerField(min_value=1)
 
 

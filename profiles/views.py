@@ -1,17 +1,17 @@
 """Profile APIs: thin views that validate the body, call one service or selector, serialize."""
 
-from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.errors import ValidationFailed
-from core.schema import error_responses
+from core.schema import OPTIONAL_AUTH, error_responses
 from profiles import media_services, selectors, services
 from profiles.serializers import (
     ProfilePrivacyInputSerializer,
-    ProfilePublicSerializer,
     ProfileSerializer,
     ProfileUpdateInputSerializer,
     SignedUploadUrlSerializer,
@@ -72,12 +72,10 @@ class ProfilePrivacyApi(APIView):
 class ProfileDetailApi(APIView):
     @extend_schema(
         operation_id="profiles_retrieve",
+        parameters=[OpenApiParameter("user_id", OpenApiTypes.UUID, OpenApiParameter.PATH)],
+        auth=OPTIONAL_AUTH,
         responses={
-            200: PolymorphicProxySerializer(
-                component_name="ProfileView",
-                serializers=[ProfilePublicSerializer, ProfileSerializer],
-                resource_type_field_name=None,
-            ),
+            200: ProfileSerializer,
             **error_responses(
                 403,
                 404,
@@ -86,8 +84,8 @@ class ProfileDetailApi(APIView):
             ),
         },
         tags=["profiles"],
-        description="Public view for other players (no privacy flags or media status); the "
-        "owner and staff get the whole profile.",
+        description="A `Profile`. Other players see a public profile with the privacy flags "
+        "and upload status null; the owner and staff get every field.",
     )
     def get(self, request, user_id: str):
         return Response(selectors.profile_for_viewer(user_id=user_id, viewer=request.user))

@@ -3,6 +3,8 @@ ones). The dicts come ready from ``ranking.boards``; these describe them for the
 
 from rest_framework import serializers
 
+from ranking.models import Tier
+
 PRIVATE_NULL = "null for a private player"
 
 
@@ -12,7 +14,7 @@ class LeaderboardEntrySerializer(serializers.Serializer):
     display_name = serializers.CharField()
     avatar_url = serializers.CharField(allow_null=True, help_text=f"{PRIVATE_NULL} or none set")
     elo = serializers.IntegerField()
-    tier = serializers.CharField()
+    tier = serializers.ChoiceField(choices=Tier.choices)
     win_rate = serializers.FloatField(
         allow_null=True, help_text=f"wins / matches played, 0..1; {PRIVATE_NULL}"
     )
@@ -38,7 +40,7 @@ class PlayerRatingResponseSerializer(serializers.Serializer):
     avatar_url = serializers.CharField(allow_null=True)
     current_elo = serializers.IntegerField()
     peak_elo = serializers.IntegerField()
-    current_tier = serializers.CharField()
+    current_tier = serializers.ChoiceField(choices=Tier.choices)
     tier_rank = serializers.IntegerField(
         allow_null=True,
         help_text="1-based position among the players of the same tier on the global board "
@@ -94,5 +96,5 @@ class PlayerStatsResponseSerializer(serializers.Serializer):
     win_rate = serializers.FloatField()
     current_elo = serializers.IntegerField()
     peak_elo = serializers.IntegerField()
-    tier = serializers.CharField()
+    tier = serializers.ChoiceField(choices=Tier.choices)
     recent_matches = MatchResultSerializer(many=True)

@@ -2,15 +2,14 @@
 (already in the documented shape; the serializers describe it for the schema)."""
 
 from django_countries import countries
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.errors import ValidationFailed
-from core.pagination import page_params
-from core.schema import error_responses
+from core.pagination import page_parameters, page_params
+from core.schema import OPTIONAL_AUTH, error_responses
 from ranking import boards
 from ranking.serializers import (
     LeaderboardResponseSerializer,
@@ -20,10 +19,13 @@ from ranking.serializers import (
 )
 
 TAGS = ["ranking"]
-PAGE_PARAMS = [
-    OpenApiParameter("limit", OpenApiTypes.INT, description="page size (default 50, max 100)"),
-    OpenApiParameter("offset", OpenApiTypes.INT, description="players to skip (default 0)"),
-]
+PAGE_PARAMS = page_parameters()
+COUNTRY_PARAM = OpenApiParameter(
+    "country",
+    {"type": "string", "pattern": "^[A-Za-z]{2}$"},
+    OpenApiParameter.PATH,
+    description="ISO 3166-1 alpha-2 code, any letter case (an unknown code is a 400)",
+)
 
 
 class GlobalLeaderboardApi(APIView):
@@ -41,15 +43,7 @@ class GlobalLeaderboardApi(APIView):
 class RegionalLeaderboardApi(APIView):
     @extend_schema(
         operation_id="leaderboard_regional",
-        parameters=[
-            OpenApiParameter(
-                "country",
-                OpenApiTypes.STR,
-                OpenApiParameter.PATH,
-                description="ISO 3166-1 alpha-2 code",
-            ),
-            *PAGE_PARAMS,
-        ],
+        parameters=[COUNTRY_PARAM, *PAGE_PARAMS],
         responses={200: LeaderboardResponseSerializer, **error_responses(400, 429)},
         tags=TAGS,
     )
@@ -84,6 +78,7 @@ class PlayerRatingApi(APIView):
         description="A player's rating. A private player's answers 403 PROFILE_PRIVATE to anyone "
         "but the owner and staff; no such user, a deactivated one or one who never played "
         "answers 404 LEADERBOARD_USER_NOT_RANKED.",
+        auth=OPTIONAL_AUTH,
         responses={
             200: PlayerRatingResponseSerializer,
             **error_responses(
@@ -102,6 +97,7 @@ class PlayerStatsApi(APIView):
         description="A player's record and recent matches. A private player's answers 403 "
         "PROFILE_PRIVATE to anyone but the owner and staff; no such or a deactivated user "
         "answers 404 PROFILE_NOT_FOUND, one who never played LEADERBOARD_USER_NOT_RANKED.",
+        auth=OPTIONAL_AUTH,
         responses={
             200: PlayerStatsResponseSerializer,
             **error_responses(

@@ -56,6 +56,7 @@ MIDDLEWARE = [
     "core.metrics.middleware.MetricsEndpointMiddleware",
     "core.middleware.RequestIdMiddleware",
     "core.middleware.ApiGuardMiddleware",
+    "core.middleware.RequestLimitsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -193,7 +194,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"anon": THROTTLE_ANON_RATE, "user": THROTTLE_USER_RATE},
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "core.exceptions.api_exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.schema.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     # 0: the client is REMOTE_ADDR; N: the Nth address from the right of X-Forwarded-For.
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
@@ -203,7 +204,10 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "1v1bro user services API",
     "DESCRIPTION": "Accounts, profiles, cosmetics, battle pass, ranking and match ingestion "
     "for 1v1bro. Every error has the shape "
-    '`{"error": {"code": str, "message": str, "details": object}}`.',
+    '`{"error": {"code": str, "message": str, "details": object}}`. '
+    "A Bearer token that is bad or expired is a 401 on every operation, also where none is "
+    "needed. A query parameter is given once (a repeat is a 400) unless it is an array, which "
+    "takes repeated or comma-separated values.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -211,15 +215,16 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
-    "APPEND_COMPONENTS": {
-        "securitySchemes": {
-            "jwtAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
-        }
-    },
+    # The schema and docs pages ignore any Authorization header (API.md, Conventions).
+    "SERVE_AUTHENTICATION": [],
     "ENUM_NAME_OVERRIDES": {},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "core.schema.add_throttle_responses",
+        "core.schema.add_gateway_responses",
+        "core.schema.add_token_responses",
+        "core.schema.require_response_fields",
+        "core.schema.require_one_of_bodies",
+        "core.schema.tidy_component_names",
     ],
 }
 
@@ -388,6 +393,7 @@ MEDIA_BANNER_MAX_BYTES = env.int("MEDIA_BANNER_MAX_BYTES", default=10 * 1024 * 1
 MEDIA_MAX_PIXELS = env.int("MEDIA_MAX_PIXELS", default=40_000_000)
 PROFILE_CACHE_SECONDS = env.int("PROFILE_CACHE_SECONDS", default=300)
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["MediaStatusEnum"] = "profiles.models.MediaStatus"
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["ImageTypeEnum"] = "profiles.imaging.ALLOWED_TYPES"
 # An upload still "processing" after this long (its task was lost) is marked failed; uploads never
 # confirmed are deleted after MEDIA_ORPHAN_UPLOAD_HOURS (on gcs a bucket lifecycle rule does too).
 MEDIA_PROCESSING_TIMEOUT_SECONDS = env.int("MEDIA_PROCESSING_TIMEOUT_SECONDS", default=1800)
@@ -454,3 +460,4 @@ CELERY_BEAT_SCHEDULE["accounts-prune-tokens"] = {
 # --- ranking -------------------------------------------------------------------------------------
 # Rating and stats reads are cached this long (seconds); every rating change invalidates them.
 RANKING_CACHE_SECONDS = env.int("RANKING_CACHE_SECONDS", default=30)
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["RankTierEnum"] = "ranking.models.Tier"

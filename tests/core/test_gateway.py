@@ -58,7 +58,9 @@ def test_anonymous_throttle_answers_429_with_retry_after(api_client, monkeypatch
     assert int(response["Retry-After"]) >= 1
 
 
-@pytest.mark.parametrize("query", ["limit=-1", "limit=abc", "offset=-5", "offset=1.5"])
+@pytest.mark.parametrize(
+    "query", ["limit=-1", "limit=abc", "offset=-5", "offset=1.5", "limit=", "offset="]
+)
 def test_bad_pagination_params_are_validation_errors(query):
     request = Request(APIRequestFactory().get(f"/x?{query}"))
     with pytest.raises(ApplicationError) as exc:
@@ -72,6 +74,41 @@ def test_pagination_caps_limit_and_tolerates_offset_past_end():
     assert len(paginator.paginate_queryset(list(range(500)), request)) == 100
     request = Request(APIRequestFactory().get("/x?offset=900"))
     assert paginator.paginate_queryset(list(range(10)), request) == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/leaderboards/global/?limit=5&limit=10",
+        "/api/v1/cosmetics/?search=a&search=b",
+        "/api/v1/cosmetics/?limit=5&offset=0&offset=5",
+        "/api/v1/auth/jwks/?x=1&x=2",
+    ],
+)
+def test_a_repeated_single_valued_query_parameter_is_a_400(api_client, path):
+    response = api_client.get(path)
+    assert response.status_code == 400
+    error = response.json()["error"]
+    repeated = path.rsplit("&", 1)[1].split("=")[0]
+    assert error["code"] == "VALIDATION_ERROR" and list(error["details"]) == [repeated]
+
+
+def test_a_url_over_the_limit_is_a_414_envelope(api_client):
+    from core.middleware import MAX_URI_BYTES
+
+    path = "/api/v1/cosmetics/?search="
+    response = api_client.get(path + "x" * (MAX_URI_BYTES + 1 - len(path)))
+    assert response.status_code == 414 and response.json()["error"]["code"] == "URI_TOO_LONG"
+    assert response["X-Request-ID"]
+
+
+@pytest.mark.parametrize("count, size", [(1, 8193), (101, 10)])
+def test_over_large_headers_are_a_431_envelope(api_client, count, size):
+    headers = {f"HTTP_X_PAD_{i}": "h" * size for i in range(count)}
+    response = api_client.get("/api/v1/auth/jwks/", **headers)
+    assert response.status_code == 431
+    assert response.json()["error"]["code"] == "REQUEST_HEADERS_TOO_LARGE"
 
 
 @override_settings(CORS_ALLOWED_ORIGINS=["https://play.1v1bro.gg"])
