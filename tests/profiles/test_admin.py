@@ -54,3 +54,25 @@ def test_admin_edits_go_through_the_field_rules(admin_client, user):
     assert response.status_code == 302
     saved = Profile.objects.get(pk=user.pk)
     assert (saved.display_name, saved.country, saved.is_public) == ("Renamed By Staff", "NL", False)
+
+
+def test_admin_display_names_follow_the_api_rule(admin_client, user):
+    """The admin refuses what register and PATCH refuse, and stores the name normalised."""
+    url = f"/admin/profiles/profile/{user.pk}/change/"
+    before = Profile.objects.get(pk=user.pk).display_name
+    form = {
+        "bio": "",
+        "country": "",
+        "social_links": "{}",
+        "title": "",
+        "banner_color": "#1F2937",
+        "theme": "dark",
+        "is_public": "on",
+    }
+    for hostile in ("\u202eevil name", "zero\u200bwidth", "bell\x07name", "a" + "\u0301" * 20):
+        response = admin_client.post(url, {**form, "display_name": hostile})
+        assert response.status_code == 200, hostile
+        assert Profile.objects.get(pk=user.pk).display_name == before
+    response = admin_client.post(url, {**form, "display_name": "  E\u0301lise  "})
+    assert response.status_code == 302
+    assert Profile.objects.get(pk=user.pk).display_name == "\u00c9lise"
