@@ -63,3 +63,20 @@ def test_replay_of_a_match_award_ignores_a_challenge_row_of_the_same_match(user,
     assert XPLog.objects.filter(user=user).count() == 2
     user.profile.refresh_from_db()
     assert user.profile.total_xp == 110
+
+
+@pytest.mark.django_db
+def test_an_award_conflicting_on_another_key_fails_the_callers_transaction(user):
+    """No savepoint: the failure is the caller's, whose transaction can only roll back."""
+    from django.db import IntegrityError, transaction
+    from django.db.transaction import TransactionManagementError
+
+    SeasonFactory()
+    award_xp(user=user, amount=10, source="admin", reference="r-1")
+    with transaction.atomic():
+        with pytest.raises(IntegrityError):
+            # known by its match id, but its reference is another award's
+            award_xp(user=user, amount=20, source="admin", match_id="m-9", reference="r-1")
+        with pytest.raises(TransactionManagementError):
+            XPLog.objects.count()
+    assert XPLog.objects.filter(user=user).count() == 1

@@ -147,3 +147,78 @@ def test_first_time_wallet_creations_racing_all_succeed_on_one_wallet():
             {e.balance_after for e in entries}
         )
         assert entries.count() == threads
+
+
+@pytest.mark.django_db
+def test_purchase_refusals_change_nothing(user, fund):
+    fund(user, coins=500, premium=500)
+    coins_only = CosmeticFactory(price_coins=100, price_premium=None)
+    cases = [
+        (
+            coins_only.pk,
+            "gold",
+            "VALIDATION_ERROR",
+            {"currency": ["Must be one of: coins, premium."]},
+        ),
+        (coins_only.pk, "premium", "VALIDATION_ERROR", None),
+        ("00000000-0000-0000-0000-000000000000", "coins", "COSMETIC_NOT_FOUND", None),
+    ]
+    for cosmetic_id, currency, code, details in cases:
+        with pytest.raises(ApplicationError) as exc:
+            services.cosmetic_purchase(user=user, cosmetic_id=cosmetic_id, currency=currency)
+        assert exc.value.code == code
+        if details is not None:
+            assert exc.value.details == details
+    services.cosmetic_purchase(user=user, cosmetic_id=coins_only.pk, currency="coins")
+    with pytest.raises(ApplicationError) as exc:
+        services.cosmetic_purchase(user=user, cosmetic_id=coins_only.pk, currency="coins")
+    assert exc.value.code == "COSMETIC_ALREADY_OWNED"
+    wallet = Wallet.objects.get(user=user)
+    assert (wallet.coins, wallet.premium) == (400, 500)
+    assert InventoryItem.objects.filter(user=user).count() == 1
+    assert OutboxEvent.objects.filter(event_type="player.cosmetic_purchased").count() == 1
+
+
+@pytest.mark.django_db
+def test_unequip_empties_the_slot_and_refuses_unknown_or_empty_slots(user):
+    cosmetic = CosmeticFactory(type="emote")
+    services.inventory_grant(user=user, cosmetic=cosmetic, source="test")
+    services.loadout_equip(user=user, cosmetic_id=cosmetic.pk)
+    services.loadout_equip(user=user, cosmetic_id=cosmetic.pk)  # again: no change
+    assert InventoryItem.objects.get(user=user).is_equipped
+    loadout = services.loadout_unequip(user=user, slot="emote")
+    assert loadout.emote_equipped_id is None
+    assert not InventoryItem.objects.get(user=user).is_equipped
+    for slot in ("emote", "hat-that-is-no-slot"):
+        with pytest.raises(ApplicationError) as exc:
+            services.loadout_unequip(user=user, slot=slot)
+        assert exc.value.code == "VALIDATION_ERROR" and list(exc.value.details) == ["slot"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_services_run_outside_any_transaction_of_the_caller():
+    """Autocommit, as a task or a command calls them: each service opens its own transaction
+    (its row locks need one)."""
+    user = UserFactory()
+    cosmetic, granted = CosmeticFactory(price_coins=10, type="emote"), CosmeticFactory()
+    services.wallet_change(user=user, currency="coins", amount=50, reason="grant")
+    services.cosmetic_purchase(user=user, cosmetic_id=cosmetic.pk, currency="coins")
+    assert services.inventory_grant(user=user, cosmetic=granted, source="test")
+    services.loadout_equip(user=user, cosmetic_id=cosmetic.pk)
+    services.loadout_unequip(user=user, slot="emote")
+    assert Wallet.objects.get(user=user).coins == 40
+    assert InventoryItem.objects.filter(user=user).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_first_time_loadouts_created_in_a_race_all_succeed():
+    threads = 6
+    user = UserFactory()
+    items = [CosmeticFactory(type="emote") for _ in range(threads)]
+    for item in items:
+        services.inventory_grant(user=user, cosmetic=item, source="test")
+    errors = _in_threads(
+        threads, lambda i: services.loadout_equip(user=user, cosmetic_id=items[i].pk)
+    )
+    assert errors == []
+    assert InventoryItem.objects.filter(user=user, is_equipped=True).count() == 1
