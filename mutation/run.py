@@ -76,18 +76,19 @@ def write_config(work: Path, module: dict, operators: dict) -> Path:
     return cfg
 
 
-def mutant_key(work: Path, mutation: dict) -> tuple[str, str, int]:
+def mutant_key(work: Path, mutation: dict) -> tuple[str, str, str, int]:
     line_no, col = mutation["start_pos"]
     line = (work / mutation["module_path"]).read_text().splitlines()[line_no - 1]
-    return mutation["operator_name"], line.strip(), col - (len(line) - len(line.lstrip()))
+    function = mutation.get("definition_name") or ""
+    return mutation["operator_name"], function, line.strip(), col - (len(line) - len(line.lstrip()))
 
 
-def equivalent_reason(equivalents: list[dict], path: str, key: tuple[str, str, int]) -> str | None:
-    operator, line, col = key
+def equivalent_reason(equivalents: list[dict], path: str, key: tuple) -> str | None:
+    operator, function, line, col = key
     for eq in equivalents:
-        if eq["module"] != path or eq["operator"] != operator or eq["line"] != line:
+        if (eq["module"], eq["operator"], eq["line"]) != (path, operator, line):
             continue
-        if "col" in eq and eq["col"] != col:
+        if eq.get("function", function) != function or eq.get("col", col) != col:
             continue
         return eq["reason"]
     return None
@@ -152,7 +153,7 @@ def run_handmade(work: Path, module: dict, mutants: list[dict], env: dict) -> li
             target.write_text(original)
         results.append(
             {
-                "key": ("handmade", mutant["name"], 0),
+                "key": ("handmade", "", mutant["name"], 0),
                 "where": mutant["module"],
                 "label": f"handmade: {mutant['name']}",
                 "diff": f"- {mutant['old'].strip()} | + {mutant['new'].strip()}",

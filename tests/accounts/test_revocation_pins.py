@@ -150,3 +150,18 @@ def test_prune_counts_expired_denials_and_refresh_tokens(account):
     assert revocation.expired_tokens_prune() == 3
     assert list(OutstandingToken.objects.all()) == live
     assert revocation.expired_tokens_prune() == 0
+
+
+def test_with_redis_a_token_check_reads_no_database_once_a_db_flag_has_expired(
+    account, django_assert_num_queries
+):
+    """One EXISTS in Redis, no query; a flag left from an old Redis failure has run out."""
+    token = _access(account, int(timezone.now().timestamp()) + 300)
+    token["fam"] = "4b3f7d0e-5f6a-4c1b-9d2e-3a4b5c6d7e8f"
+    for flag in (None, timezone.now() - timedelta(seconds=1)):
+        account.denylist_in_db_until = flag
+        with django_assert_num_queries(0):
+            assert revocation.is_access_token_revoked(account, token) is False
+    account.denylist_in_db_until = timezone.now() + timedelta(minutes=5)
+    with django_assert_num_queries(2):  # the denial, then the family
+        assert revocation.is_access_token_revoked(account, token) is False
