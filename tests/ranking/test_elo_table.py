@@ -69,6 +69,7 @@ def test_delta_between_players_of_different_ratings(r1, r2, s, gain):
 def test_score_for_the_winner_the_loser_and_a_draw():
     assert score_for("a", "a") == 1.0
     assert score_for("a", "b") == 0.0
+    assert score_for("b", "a") == 0.0  # the loser's id sorts after the winner's
     assert score_for("a", None) == 0.5
 
 
