@@ -165,3 +165,19 @@ def test_with_redis_a_token_check_reads_no_database_once_a_db_flag_has_expired(
     account.denylist_in_db_until = timezone.now() + timedelta(minutes=5)
     with django_assert_num_queries(2):  # the denial, then the family
         assert revocation.is_access_token_revoked(account, token) is False
+
+
+def test_all_sessions_revocation_is_all_or_nothing(account, monkeypatch):
+    """A failure writing the blacklist leaves the cutoff unwritten too (one transaction)."""
+    from django.db import DatabaseError
+
+    _sessions(account, count=2)
+
+    def failing_bulk_create(*args, **kwargs):
+        raise DatabaseError("the blacklist insert failed")
+
+    monkeypatch.setattr(BlacklistedToken.objects, "bulk_create", failing_bulk_create)
+    with pytest.raises(DatabaseError):
+        revocation.revoke_all_sessions(user=account)
+    assert User.objects.get(pk=account.pk).tokens_valid_after is None
+    assert not BlacklistedToken.objects.exists()
