@@ -116,7 +116,11 @@ def run_cosmic_ray(work: Path, module: dict, operators: dict, env: dict) -> list
         if result is None or result.get("worker_outcome") == "skipped":
             continue  # filtered out by the operators filter
         (mutation,) = item["mutations"]
-        diff = [ln for ln in result.get("diff", "").splitlines() if ln[:1] in "+-"][2:]
+        diff = [
+            ln
+            for ln in result.get("diff", "").splitlines()
+            if ln[:1] in "+-" and ln[:3] not in ("+++", "---")
+        ]
         results.append(
             {
                 "key": mutant_key(work, mutation),
