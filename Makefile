@@ -8,7 +8,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/onevonebro
 REDIS ?= redis://127.0.0.1:6379/0
 PYTEST_WORKERS ?= 2
 
-.PHONY: install run test lint check-services up bench clean
+.PHONY: install run test lint check-services up bench clean mutation
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -29,7 +29,7 @@ test: install check-services
 	bash scripts/browser.sh
 	$(BIN)/ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup
+	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
 lint: install
 	$(BIN)/ruff check .
@@ -72,3 +72,10 @@ BENCH_EVENTS_MATCHES ?= 3000
 .PHONY: bench-events
 bench-events: install check-services
 	$(PY) bench/events/run.py --matches $(BENCH_EVENTS_MATCHES)
+
+## Mutation testing (README, Mutation testing): cosmic-ray and the hand-written mutants of
+## mutation/handmade.toml over the core modules, each against its own tests; prints every
+## survivor and the score per module. Slow (not part of `make test`). MUTATION_ONLY=elo,xp.
+MUTATION_ONLY ?=
+mutation: install check-services
+	$(PY) mutation/run.py $(if $(MUTATION_ONLY),--only $(MUTATION_ONLY))
