@@ -18,12 +18,7 @@ from core.metrics import multiprocess
 
 wsgi_app = "config.wsgi:application"
 bind = os.environ.get("BIND", "127.0.0.1:8000")
-# Processes times threads. The work is CPU-bound Python, so one sync worker per core (2 here) is the
-# fastest; WEB_THREADS > 1 switches to gthread workers, worth it only when requests wait on I/O.
-# Each thread holds one persistent database connection (DB_CONN_MAX_AGE), so PostgreSQL needs
-# workers * threads connections per web host.
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-threads = int(os.environ.get("WEB_THREADS", "1"))
 
 limit_request_line = 8190  # the most gunicorn allows
 limit_request_fields = 200

@@ -109,13 +109,7 @@ MEDIA_URL = "media/"
 
 # --- Database: PostgreSQL (psycopg 3) when DATABASE_URL is set, an SQLite file otherwise --------
 DATABASES = {"default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
-# Persistent connections (a new PostgreSQL connection costs more than most requests), checked
-# before reuse so one closed by the server or a failover is replaced, not an error.
-_PERSISTENT = DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3"
-DATABASES["default"].setdefault(
-    "CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=600 if _PERSISTENT else 0)
-)
-DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=0))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Concurrent writers on the embedded default wait for the lock instead of failing at once:
     # IMMEDIATE takes the write lock when the transaction starts, so the timeout applies (a
