@@ -17,6 +17,9 @@ class UserSerializer(serializers.ModelSerializer):
         return profile.display_name if profile else ""
 
     def get_two_factor_enabled(self, user) -> bool:
+        known = getattr(user, "has_confirmed_totp", None)  # read with request.user
+        if known is not None:
+            return known
         from accounts.two_factor import two_factor_enabled
 
         return two_factor_enabled(user)

@@ -18,7 +18,14 @@ from core.metrics import multiprocess
 
 wsgi_app = "config.wsgi:application"
 bind = os.environ.get("BIND", "127.0.0.1:8000")
+# Workers and threads. Each worker is one process with its own interpreter: requests are mostly
+# Python work (serializers, JWT checks) under the GIL, so throughput grows with processes, about
+# one per core (WEB_CONCURRENCY, default 2). WEB_THREADS > 1 switches to gthread workers: threads
+# overlap waits on PostgreSQL and Redis, not CPU work; each thread keeps its own persistent
+# database connection (DB_CONN_MAX_AGE), so workers x threads connections stay open.
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+threads = int(os.environ.get("WEB_THREADS", "1"))
+worker_class = "gthread" if threads > 1 else "sync"
 
 limit_request_line = 8190  # the most gunicorn allows
 limit_request_fields = 200

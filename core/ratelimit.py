@@ -156,13 +156,19 @@ def _refuse(count: int, limit: int, retry_after: float, code: str) -> None:
         )
 
 
-def hit(scope: str, ident: str, limit: Rate, *, code: str = "RATE_LIMITED") -> None:
-    """Count one attempt; past the limit raise 429 ``code`` with Retry-After."""
+def count(scope: str, ident: str, limit: Rate) -> tuple[int, int]:
+    """Count one attempt: (attempts in this window so far, milliseconds until it closes)."""
     key = _key(scope, ident)
     count, ttl = _run(
         _HIT, key, limit.window * 1000, fallback=lambda: _ms(memory_windows.hit(key, limit.window))
     )
-    _refuse(int(count), limit.limit, int(ttl) / 1000, code)
+    return int(count), int(ttl)
+
+
+def hit(scope: str, ident: str, limit: Rate, *, code: str = "RATE_LIMITED") -> None:
+    """Count one attempt; past the limit raise 429 ``code`` with Retry-After."""
+    attempts, ttl = count(scope, ident, limit)
+    _refuse(attempts, limit.limit, ttl / 1000, code)
 
 
 def check(scope: str, ident: str, limit: Rate, *, code: str = "RATE_LIMITED") -> None:

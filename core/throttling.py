@@ -1,28 +1,44 @@
-"""Default throttles; counts live in the cache (Redis in production) so every web process shares
-them. A cache outage lets requests through rather than failing them (logged once per interval);
-the auth limits of ``core.ratelimit`` fall back to per-process counting instead."""
+"""The default request throttle: a fixed window per caller — the user when authenticated
+(``THROTTLE_USER_RATE``), otherwise the client IP (``THROTTLE_ANON_RATE``) — counted with one Lua
+script on Redis, so a request costs one round trip and nothing grows with the rate (DRF's own
+throttles keep a list of every request's timestamp in the cache: two round trips and a pickled
+list of up to ``rate`` floats per request).
 
-import logging
+Counting and the fallback are ``core.ratelimit``'s: while Redis does not answer (and in the
+embedded default without Redis) the windows live in each process's memory, so throttling goes on
+per process instead of failing open.
+"""
 
-from rest_framework import throttling
+from functools import lru_cache
 
-from core.outage import outage_report
+from django.conf import settings
+from rest_framework.throttling import BaseThrottle
 
-logger = logging.getLogger(__name__)
+from core import ratelimit
 
 
-class _FailOpenMixin:
+@lru_cache(maxsize=8)
+def parse_rate(text: str) -> ratelimit.Rate:
+    """``"120/min"`` (DRF's notation: s, sec, m, min, h, hour, d, day) as a ``Rate``."""
+    count, _, period = text.partition("/")
+    seconds = {"s": 1, "m": 60, "h": 3600, "d": 86400}[period.strip()[:1]]  # KeyError: bad unit
+    rate = ratelimit.Rate(int(count), seconds)
+    if rate.limit < 1:
+        raise ValueError(f"Bad rate {text!r}: the count must be positive.")
+    return rate
+
+
+class RequestRateThrottle(BaseThrottle):
     def allow_request(self, request, view):
-        try:
-            return super().allow_request(request, view)
-        except Exception as exc:  # noqa: BLE001 - any cache backend error
-            outage_report(logger, "Cache (default throttles)", exc, "requests not throttled")
-            return True
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            scope, ident, rate = "user", str(user.pk), settings.THROTTLE_USER_RATE
+        else:
+            scope, ident, rate = "anon", ratelimit.client_ip(request), settings.THROTTLE_ANON_RATE
+        limit = parse_rate(rate)
+        count, ttl_ms = ratelimit.count(f"throttle-{scope}", ident, limit)
+        self._wait = max(ttl_ms / 1000, 1.0)
+        return count <= limit.limit
 
-
-class AnonRateThrottle(_FailOpenMixin, throttling.AnonRateThrottle):
-    pass
-
-
-class UserRateThrottle(_FailOpenMixin, throttling.UserRateThrottle):
-    pass
+    def wait(self):
+        return self._wait

@@ -218,22 +218,36 @@ class Server:
             self.proc.kill()
 
 
-def _wrk_script(tokens: list[str]) -> str:
-    lines = ",\n".join(f'"{t}"' for t in tokens)
+def _lua_list(values: list[str]) -> str:
+    return "{\n" + ",\n".join(f'"{v}"' for v in values) + "\n}"
+
+
+def _wrk_script(tokens: list[str] | None, paths: list[str] | None) -> str:
+    """Each request takes the next token (Authorization) and the next path, round robin."""
+    if not tokens and not paths:
+        return ""
+    header = '{["Authorization"] = "Bearer " .. tokens[(i % #tokens) + 1]}' if tokens else "nil"
+    path = "paths[(i % #paths) + 1]" if paths else "nil"
     return (
-        f"local tokens = {{\n{lines}\n}}\nlocal i = 0\n"
-        "request = function()\n  i = i + 1\n"
-        '  return wrk.format("GET", nil, {["Authorization"] = "Bearer " .. tokens[(i % #tokens) + 1]})\n'
-        "end\n"
+        f"local tokens = {_lua_list(tokens or [])}\nlocal paths = {_lua_list(paths or [])}\n"
+        "local i = 0\nrequest = function()\n  i = i + 1\n"
+        f'  return wrk.format("GET", {path}, {header})\nend\n'
     )
 
 
-def http_throughput(url: str, tokens: list[str] | None, seconds: int, connections: int) -> dict:
-    """Requests/s, median and p99 latency (ms), and non-2xx count."""
+def http_throughput(
+    url: str,
+    tokens: list[str] | None,
+    seconds: int,
+    connections: int,
+    paths: list[str] | None = None,
+) -> dict:
+    """Requests/s, median and p99 latency (ms), and non-2xx count. ``paths``: requests go to
+    these paths of ``url``'s host in turn (e.g. one rating per player)."""
     if shutil.which("wrk"):
         cmd = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
         with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-            script.write(_wrk_script(tokens) if tokens else "")
+            script.write(_wrk_script(tokens, paths if paths and len(paths) > 1 else None))
         cmd += ["-s", script.name, url]
         subprocess.run([*cmd[:3], "-d2s", *cmd[5:]], capture_output=True, check=False)  # warm-up
         text = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
@@ -253,6 +267,8 @@ def http_throughput(url: str, tokens: list[str] | None, seconds: int, connection
             "errors": int(errors.group(1)) if errors else 0,
             "client": "wrk",
         }
+    if paths and len(paths) > 1:
+        raise SystemExit("several paths need wrk (apt-get install wrk)")
     return _python_client(url, tokens, seconds, connections)
 
 

@@ -46,10 +46,8 @@ def test_json_log_format_writes_one_json_object():
     assert line["message"] == "GET /x 200" and line["request_id"] == "r1" and line["status"] == 200
 
 
-def test_anonymous_throttle_answers_429_with_retry_after(api_client, monkeypatch):
-    from core.throttling import AnonRateThrottle
-
-    monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", {"anon": "3/min", "user": "3/min"})
+def test_anonymous_throttle_answers_429_with_retry_after(api_client, settings):
+    settings.THROTTLE_ANON_RATE = "3/min"
     statuses = [api_client.get("/api/v1/auth/jwks/").status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
     response = api_client.get("/api/v1/auth/jwks/")

@@ -4,9 +4,9 @@ credentials, others only with Bearer METRICS_TOKEN; never logged, throttled or r
 import logging
 
 import pytest
-from django.core.cache import cache
 
 from core.metrics import access, exposition
+from core.redis import get_redis, rkey
 from tests.metrics import Scrape, fetch
 
 pytestmark = pytest.mark.django_db
@@ -95,9 +95,10 @@ def test_not_in_the_request_log_nor_the_throttles(client, caplog, settings):
         client.get("/healthz", secure=True)
     logged = [r.getMessage() for r in caplog.records if r.name == "core.requests"]
     assert logged == [m for m in logged if "/healthz" in m] and len(logged) == 1
-    assert cache.get("throttle_anon_127.0.0.1") is None
+    throttle_key = rkey("rl", "throttle-anon", "127.0.0.1")
+    assert not get_redis().exists(throttle_key)
     client.get("/api/v1/leaderboards/global/", REMOTE_ADDR="127.0.0.1", secure=True)
-    assert cache.get("throttle_anon_127.0.0.1") is not None  # a DRF view is counted
+    assert get_redis().get(throttle_key) == "1"  # a DRF view is counted
 
 
 @pytest.fixture
