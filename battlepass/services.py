@@ -27,6 +27,7 @@ from battlepass.models import (
     Track,
     XPSource,
 )
+from battlepass.purchases import battlepass_tiers_purchase
 from battlepass.xp import (
     XPAwardResult,
     active_season,
@@ -45,6 +46,7 @@ __all__ = [
     "award_xp",
     "battlepass_premium_purchase",
     "battlepass_reward_claim",
+    "battlepass_tiers_purchase",
     "calculate_match_xp",
     "challenge_progress_record",
     "daily_bonus_claim",
