@@ -155,3 +155,62 @@ def test_invalid_configuration_lists_every_error_and_changes_nothing(world):
 def test_unknown_season_number():
     with pytest.raises(CommandError, match="No season 99"):
         call_command("season_end", "99", stdout=StringIO())
+
+
+def test_frozen_board_and_history_endpoints(
+    world, api_client, user, django_capture_on_commit_callbacks
+):
+    season, players, _ = world
+    url = f"/api/v1/leaderboards/seasons/{season.season_number}/"
+    response = api_client.get(url)
+    assert response.status_code == 404 and response.json()["error"]["code"] == "NOT_FOUND"
+    call_command("season_end", str(season.season_number), stdout=StringIO())
+    # a match after the end moves the live rating, not the frozen board
+    PlayerRating.objects.filter(user=players[4]).update(current_elo=2990, peak_elo=2990)
+
+    body = api_client.get(url, {"limit": 2, "offset": 1}).json()
+    assert body["total_players"] == 5 and body["page_size"] == 2
+    assert [(e["rank"], e["user_id"], e["elo"], e["tier"]) for e in body["entries"]] == [
+        (2, str(players[1].pk), 2050, "Diamond"),
+        (3, str(players[2].pk), 1300, "Gold"),
+    ]
+    de = api_client.get(url, {"country": "de"}).json()
+    assert [(e["rank"], e["user_id"]) for e in de["entries"]] == [
+        (1, str(players[0].pk)),
+        (2, str(players[2].pk)),
+        (3, str(players[4].pk)),
+    ]
+    assert api_client.get(url, {"country": "XX"}).status_code == 400
+    assert api_client.get(url, {"limit": -1}).status_code == 400
+
+    history = api_client.get(f"/api/v1/ratings/{players[1].pk}/seasons/").json()
+    assert history == [
+        {
+            "season_number": season.season_number,
+            "name": season.name,
+            "final_rank": 2,
+            "final_country_rank": 1,
+            "final_elo": 2050,
+            "final_tier": "Diamond",
+            "rewards": [
+                {"type": "coins", "value": 900, "cosmetic": None},
+                {"type": "coins", "value": 50, "cosmetic": None},
+            ],
+        }
+    ]
+    first = api_client.get(f"/api/v1/ratings/{players[0].pk}/seasons/").json()
+    assert first[0]["rewards"][0]["cosmetic"]["name"] == "Crown"
+
+    from profiles.services import profile_update
+
+    with django_capture_on_commit_callbacks(execute=True):
+        profile_update(
+            user=players[1],
+            data={"is_public": False, "accept_friend_requests": True, "allow_messages": True},
+            section="privacy",
+        )
+    response = api_client.get(f"/api/v1/ratings/{players[1].pk}/seasons/")
+    assert response.status_code == 403 and response.json()["error"]["code"] == "PROFILE_PRIVATE"
+    private_entry = api_client.get(url).json()["entries"][1]
+    assert private_entry["avatar_url"] is None and private_entry["win_rate"] is None
+    assert api_client.get(f"/api/v1/ratings/{user.pk}/seasons/").json() == []
