@@ -214,3 +214,42 @@ def test_frozen_board_and_history_endpoints(
     private_entry = api_client.get(url).json()["entries"][1]
     assert private_entry["avatar_url"] is None and private_entry["win_rate"] is None
     assert api_client.get(f"/api/v1/ratings/{user.pk}/seasons/").json() == []
+
+
+def test_admin_end_season_action_and_read_only_pages(
+    world, staff_user, django_capture_on_commit_callbacks
+):
+    from django.test import Client
+
+    season, players, _ = world
+    client = Client()
+    client.force_login(staff_user)
+    page = client.get("/admin/battlepass/season/")
+    assert b"active" in page.content
+    with django_capture_on_commit_callbacks(execute=True):
+        page = client.post(
+            "/admin/battlepass/season/",
+            {"action": "end_season", "_selected_action": [str(season.pk)]},
+            follow=True,
+        )
+    assert b"is ending" in page.content
+    season.refresh_from_db()
+    assert season.state == "ended"
+    assert SeasonStanding.objects.count() == 5
+    page = client.get(f"/admin/battlepass/season/{season.pk}/change/")
+    assert b"final standings" in page.content and b"rank rewards granted" in page.content
+    page = client.get(f"/admin/ranking/seasonstanding/?season_number={season.season_number}")
+    assert page.status_code == 200 and str(players[0].email).encode() in page.content
+    standing = SeasonStanding.objects.first()
+    page = client.get(f"/admin/ranking/seasonstanding/{standing.pk}/change/")
+    assert page.status_code == 200 and b'name="final_elo"' not in page.content
+    assert client.get("/admin/battlepass/seasonrankreward/").status_code == 200
+    # a second end changes nothing
+    with django_capture_on_commit_callbacks(execute=True):
+        page = client.post(
+            "/admin/battlepass/season/",
+            {"action": "end_season", "_selected_action": [str(season.pk)]},
+            follow=True,
+        )
+    assert b"already ended" in page.content
+    assert WalletEntry.objects.filter(reason="season_rank_reward").count() == 5
