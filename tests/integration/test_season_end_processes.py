@@ -116,7 +116,7 @@ def test_sigkill_mid_run_then_resume_grants_nothing_twice(tmp_path):
         rating = PlayerRating.objects.get(user=user)
         assert rating.current_elo == soft_reset_elo(elo, 0.5)
     assert SeasonRankReward.objects.count() == sum(tier_for(e) in rewarded for _, e in players)
-    assert RewardClaim.objects.filter(at_season_end=True).count() == PLAYERS  # 2 × half
+    assert RewardClaim.objects.filter(at_season_end=True).count() == PLAYERS  # 2 x half
     assert OutboxEvent.objects.filter(event_type="season.ended").count() == PLAYERS
     ledger = WalletEntry.objects.filter(reason="season_rank_reward")
     assert ledger.count() == len(set(ledger.values_list("reference", flat=True)))
