@@ -113,6 +113,7 @@ def main() -> None:
     started = time.perf_counter()
     season = seed(args.players)
     results["seed_seconds"] = round(time.perf_counter() - started, 1)
+    print(f"seeded in {results['seed_seconds']} s", file=sys.stderr, flush=True)
     results["reference_insert_seconds"] = round(reference_insert(args.players), 2)
 
     phases: dict[str, float] = {}
@@ -122,6 +123,9 @@ def main() -> None:
         now = time.perf_counter()
         phases[step.phase] = phases.get(step.phase, 0.0) + now - last[0]
         last[0] = now
+        print(
+            f"{step.phase}: +{step.done} ({phases[step.phase]:.1f} s)", file=sys.stderr, flush=True
+        )
 
     started = time.perf_counter()
     run = season_end_run(season=season, chunk_size=args.chunk_size, progress=progress)
