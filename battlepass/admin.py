@@ -16,6 +16,8 @@ from battlepass.models import (
     RewardClaim,
     Season,
     SeasonChallenge,
+    SeasonEnd,
+    SeasonRankReward,
     XPLog,
 )
 from core.admin import ReadOnlyAdmin
@@ -123,13 +125,75 @@ class SeasonAdmin(admin.ModelAdmin):
         "max_tier",
         "xp_per_tier",
         "premium_price",
+        "tier_price",
         "is_active",
+        "state_shown",
     ]
     list_filter = ["is_active"]
     search_fields = ["name", "theme"]
-    readonly_fields = ["id", "is_active", "created_at", "updated_at"]
+    readonly_fields = [
+        "id",
+        "is_active",
+        "state_shown",
+        "season_end_shown",
+        "created_at",
+        "updated_at",
+    ]
     inlines = [TierInline, ChallengeInline]
-    actions = ["activate_season", "generate_tiers"]
+    actions = ["activate_season", "generate_tiers", "end_season"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("end_run")
+
+    @admin.display(description="state")
+    def state_shown(self, obj):
+        return obj.state
+
+    @admin.display(description="season end")
+    def season_end_shown(self, obj):
+        from django.urls import reverse
+
+        if obj.state not in ("ending", "ended"):
+            return "—"
+        run = obj.end_run
+        standings = reverse("admin:ranking_seasonstanding_changelist")
+        rewards = reverse("admin:battlepass_seasonrankreward_changelist")
+        return format_html(
+            "phase {} · {} · <a href='{}?season_number={}'>final standings</a> · "
+            "<a href='{}?season__id__exact={}'>rank rewards granted</a> · "
+            "<a href='{}?season__id__exact={}&at_season_end__exact=1'>unclaimed rewards granted</a>",
+            run.phase,
+            run.counts,
+            standings,
+            obj.season_number,
+            rewards,
+            obj.pk,
+            reverse("admin:battlepass_rewardclaim_changelist"),
+            obj.pk,
+        )
+
+    @admin.action(description="End the selected season (standings, rewards, ELO reset)")
+    def end_season(self, request, queryset):
+        from django.db import transaction
+
+        from battlepass.season_end import season_end_start
+        from battlepass.tasks import end_season
+
+        for season in queryset:
+            if season.state == "ended":
+                self.message_user(request, f"{season} has already ended.", messages.WARNING)
+                continue
+            try:
+                season_end_start(season=season)
+            except ApplicationError as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+                continue
+            transaction.on_commit(lambda pk=season.pk: end_season.delay(str(pk)))
+            self.message_user(
+                request,
+                f"{season} is ending; the job runs in the background (state shown here).",
+                messages.SUCCESS,
+            )
 
     @admin.action(description="Activate the selected season (deactivates the current one)")
     def activate_season(self, request, queryset):
@@ -182,8 +246,17 @@ class PlayerSeasonProgressAdmin(ReadOnlyAdmin):
 
 @admin.register(RewardClaim)
 class RewardClaimAdmin(ReadOnlyAdmin):
-    list_display = ["user", "season", "tier", "track", "reward_type", "granted_type", "created_at"]
-    list_filter = ["season", "track", "reward_type"]
+    list_display = [
+        "user",
+        "season",
+        "tier",
+        "track",
+        "reward_type",
+        "granted_type",
+        "at_season_end",
+        "created_at",
+    ]
+    list_filter = ["season", "track", "reward_type", "at_season_end"]
     search_fields = ["user__email"]
     list_select_related = ["user", "season"]
 
@@ -210,3 +283,26 @@ class DailyBonusClaimAdmin(ReadOnlyAdmin):
     list_filter = ["day"]
     search_fields = ["user__email"]
     list_select_related = ["user"]
+
+
+@admin.register(SeasonEnd)
+class SeasonEndAdmin(ReadOnlyAdmin):
+    list_display = ["season", "phase", "counts", "started_at", "finished_at"]
+    list_select_related = ["season"]
+
+
+@admin.register(SeasonRankReward)
+class SeasonRankRewardAdmin(ReadOnlyAdmin):
+    list_display = [
+        "user",
+        "season",
+        "rank_tier",
+        "reward_type",
+        "reward_value",
+        "granted_type",
+        "granted_value",
+        "created_at",
+    ]
+    list_filter = ["season", "rank_tier", "reward_type"]
+    search_fields = ["user__email"]
+    list_select_related = ["user", "season"]

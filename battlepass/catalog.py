@@ -3,6 +3,8 @@
     "seasons": [{"season_number": 1, "name": "Neon Nights", "theme": "neon",
                  "start_date": "2026-11-01T00:00:00Z", "end_date": "2027-01-31T00:00:00Z",
                  "xp_per_tier": 1000, "max_tier": 30, "premium_price": 950, "is_active": true,
+                 "tier_price": 150,
+                 "rank_rewards": [{"tier": "Gold", "rewards": [{"type": "coins", "value": 500}]}],
                  "tiers": [{"tier_number": 1, "free_reward": {"type": "coins", "value": 100},
                             "premium_reward": {"type": "cosmetic", "value": "neon-striker"}}]}]
 
@@ -10,7 +12,9 @@ Seasons are upserted by ``season_number``. When ``tiers`` is given it is the who
 the season (tiers not listed are removed). A cosmetic reward names a slug that exists or that
 the same file's ``cosmetics`` section creates. ``challenges`` (``code``, name, description,
 ``metric``, ``target``, ``xp_reward``) are upserted by code within the season and never removed
-by a file (players' progress hangs on them). ``is_active: true`` (at most one season) activates
+by a file (players' progress hangs on them). ``tier_price`` (premium currency per battle-pass
+tier; null: not for sale) and ``rank_rewards`` (per final ranking tier, granted at the season's
+end; a tier name of ``ranking.Tier``, rewards as the tiers' ones) are optional. ``is_active: true`` (at most one season) activates
 the season, deactivating the current one.
 """
 
@@ -20,6 +24,7 @@ from battlepass.models import BattlePassTier, RewardType, Season, SeasonChalleng
 from battlepass.services import season_activate
 from cosmetics.catalog_import import CatalogError, flatten_errors
 from cosmetics.models import Cosmetic
+from ranking.models import Tier
 
 
 class CatalogRewardSerializer(serializers.Serializer):
@@ -42,6 +47,11 @@ class CatalogTierSerializer(serializers.Serializer):
     premium_reward = CatalogRewardSerializer(required=False, allow_null=True)
 
 
+class CatalogRankRewardSerializer(serializers.Serializer):
+    tier = serializers.ChoiceField(choices=Tier.choices)
+    rewards = CatalogRewardSerializer(many=True, allow_empty=False)
+
+
 class CatalogChallengeSerializer(serializers.ModelSerializer):
     class Meta:
         model = SeasonChallenge
@@ -53,6 +63,7 @@ class CatalogChallengeSerializer(serializers.ModelSerializer):
 class CatalogSeasonSerializer(serializers.ModelSerializer):
     tiers = CatalogTierSerializer(many=True, required=False)
     challenges = CatalogChallengeSerializer(many=True, required=False)
+    rank_rewards = CatalogRankRewardSerializer(many=True, required=False)
     is_active = serializers.BooleanField(required=False, default=False)
     season_number = serializers.IntegerField(min_value=1)  # the upsert key: no uniqueness check
 
@@ -67,6 +78,8 @@ class CatalogSeasonSerializer(serializers.ModelSerializer):
             "xp_per_tier",
             "max_tier",
             "premium_price",
+            "tier_price",
+            "rank_rewards",
             "is_active",
             "tiers",
             "challenges",
@@ -98,6 +111,13 @@ class CatalogSeasonSerializer(serializers.ModelSerializer):
         ]
         if any(duplicated):
             raise serializers.ValidationError({"challenges": duplicated})
+        names = [entry["tier"] for entry in attrs.get("rank_rewards", [])]
+        repeated = [
+            {"tier": [f"Tier {name!r} is listed twice."]} if names.index(name) != i else {}
+            for i, name in enumerate(names)
+        ]
+        if any(repeated):
+            raise serializers.ValidationError({"rank_rewards": repeated})
         return attrs
 
 
@@ -160,6 +180,7 @@ def validate_seasons(entries, *, document: dict) -> tuple[list[CatalogError], li
             continue
         data = dict(serializer.validated_data)
         errors.extend(_check_cosmetic_slugs(where, data.get("tiers", []), known_slugs))
+        errors.extend(_check_rank_reward_slugs(where, data.get("rank_rewards", []), known_slugs))
         if data.get("is_active"):
             active.append(index)
         cleaned.append(data)
@@ -186,6 +207,29 @@ def _check_cosmetic_slugs(where: str, tiers: list[dict], known: set[str]) -> lis
     ]
 
 
+def _check_rank_reward_slugs(
+    where: str, entries: list[dict], known: set[str]
+) -> list[CatalogError]:
+    wanted = [
+        (i, j, reward["value"])
+        for i, entry in enumerate(entries)
+        for j, reward in enumerate(entry["rewards"])
+        if reward["type"] == RewardType.COSMETIC
+    ]
+    in_db = set(
+        Cosmetic.objects.filter(slug__in={s for *_, s in wanted}).values_list("slug", flat=True)
+    )
+    return [
+        CatalogError(f"{where}.rank_rewards[{i}].rewards[{j}].value", f"No cosmetic {slug!r}.")
+        for i, j, slug in wanted
+        if slug not in in_db and slug not in known
+    ]
+
+
+def _rank_rewards_stored(entries: list[dict]) -> list[dict]:
+    return [{"tier": str(e["tier"]), "rewards": [dict(r) for r in e["rewards"]]} for e in entries]
+
+
 def _tier_fields(tier: dict) -> dict:
     fields = {}
     for track in Track.values:
@@ -202,6 +246,8 @@ def apply_seasons(cleaned: list[dict]) -> dict[str, int]:
         tiers = data.pop("tiers", None)
         challenges = data.pop("challenges", [])
         is_active = data.pop("is_active", False)
+        if "rank_rewards" in data:
+            data["rank_rewards"] = _rank_rewards_stored(data["rank_rewards"])
         season = (
             Season.objects.select_for_update().filter(season_number=data["season_number"]).first()
         )

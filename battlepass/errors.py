@@ -37,3 +37,9 @@ class DailyBonusClaimed(ApplicationError):
     code = "BATTLEPASS_DAILY_BONUS_CLAIMED"
     status = 409
     message = "The daily bonus has already been taken today (UTC)."
+
+
+class TiersNotForSale(ApplicationError):
+    code = "BATTLEPASS_TIERS_NOT_FOR_SALE"
+    status = 400
+    message = "This season's battle-pass tiers are not for sale."

@@ -8,7 +8,7 @@ per (user, source, match_id) / (user, source, challenge_id) / (user, source, ref
 import uuid
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import models
 from django.db.models import F, Q
 
@@ -47,6 +47,16 @@ class Season(TimeStampedModel):
         default=950, help_text="Price of the premium pass, in premium currency."
     )
     is_active = models.BooleanField(default=False)
+    tier_price = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Price of one battle-pass tier, in premium currency; empty: tiers not for sale.",
+    )
+    rank_rewards = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='Rewards for the final rank tier: [{"tier": "Gold", "rewards": [Reward, ...]}].',
+    )
 
     class Meta:
         ordering = ["-season_number"]
@@ -75,9 +85,25 @@ class Season(TimeStampedModel):
         if self.start_date and self.end_date and self.end_date <= self.start_date:
             raise ValidationError({"end_date": "The season must end after it starts."})
 
-    def tier_for_xp(self, current_xp: int) -> int:
-        """Tier = min(max_tier, floor(current_xp / xp_per_tier))."""
-        return min(self.max_tier, max(0, current_xp) // self.xp_per_tier)
+    @property
+    def state(self) -> str:
+        """scheduled, active, ending (its end is running), ended, or inactive (past and never
+        ended through ``season_end``, or deactivated before its start)."""
+        try:
+            run = self.end_run
+        except ObjectDoesNotExist:
+            run = None
+        if run is not None:
+            return "ended" if run.finished_at else "ending"
+        if self.is_active:
+            return "active"
+        from django.utils import timezone
+
+        return "scheduled" if self.start_date > timezone.now() else "inactive"
+
+    def tier_for_xp(self, current_xp: int, purchased_tiers: int = 0) -> int:
+        """Tier = min(max_tier, floor(current_xp / xp_per_tier) + purchased_tiers)."""
+        return min(self.max_tier, max(0, current_xp) // self.xp_per_tier + max(0, purchased_tiers))
 
 
 def _reward_constraints(track: str) -> list[models.BaseConstraint]:
@@ -204,6 +230,9 @@ class PlayerSeasonProgress(TimeStampedModel):
     current_tier = models.PositiveIntegerField(default=0)
     is_premium = models.BooleanField(default=False)
     premium_purchased_at = models.DateTimeField(null=True, blank=True)
+    purchased_tiers = models.PositiveIntegerField(
+        default=0, help_text="Tiers bought with premium currency, on top of the XP's tiers."
+    )
 
     class Meta:
         verbose_name_plural = "player season progress"
@@ -234,6 +263,8 @@ class RewardClaim(models.Model):
     # What was actually granted: a cosmetic already owned is converted to coins.
     granted_type = models.CharField(max_length=10, choices=RewardType.choices)
     granted_value = models.CharField(max_length=100)
+    # Granted by the season's end (a reward reached but never claimed), not by the player.
+    at_season_end = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -412,3 +443,10 @@ class ChallengeMatchRecord(models.Model):
 
     def __str__(self):
         return f"{self.user_id} {self.match_id}"
+
+
+from battlepass.season_end_models import (  # noqa: E402, F401 - registered with the app
+    SeasonEnd,
+    SeasonEndPhase,
+    SeasonRankReward,
+)

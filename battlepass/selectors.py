@@ -54,6 +54,7 @@ class PlayerBattlePass:
     current_xp: int
     xp_to_next_tier: int
     is_premium: bool
+    purchased_tiers: int = 0
     claimed_rewards: list[dict] = field(default_factory=list)
     claimable_rewards: list[dict] = field(default_factory=list)
 
@@ -66,7 +67,10 @@ def player_battlepass(*, user, season: Season, progress: PlayerSeasonProgress | 
     current_xp = progress.current_xp if progress else 0
     tier = progress.current_tier if progress else 0
     is_premium = bool(progress and progress.is_premium)
-    to_next = 0 if tier >= season.max_tier else (tier + 1) * season.xp_per_tier - current_xp
+    purchased = progress.purchased_tiers if progress else 0
+    # The XP still needed for the next tier XP alone gives (purchased tiers come on top).
+    xp_tiers = current_xp // season.xp_per_tier
+    to_next = 0 if tier >= season.max_tier else (xp_tiers + 1) * season.xp_per_tier - current_xp
     claimed = sorted(
         RewardClaim.objects.filter(user=user, season=season).values_list("tier", "track")
     )
@@ -89,6 +93,7 @@ def player_battlepass(*, user, season: Season, progress: PlayerSeasonProgress | 
         current_xp=current_xp,
         xp_to_next_tier=to_next,
         is_premium=is_premium,
+        purchased_tiers=purchased,
         claimed_rewards=[{"tier": t, "track": tr} for t, tr in claimed],
         claimable_rewards=claimable,
     )

@@ -38,6 +38,14 @@ class BattlePassRewardSerializer(serializers.Serializer):
 
 
 class BattlePassSeasonSerializer(serializers.ModelSerializer):
+    tier_price = serializers.IntegerField(
+        allow_null=True, help_text="premium currency per tier; null: tiers not for sale"
+    )
+    state = serializers.ChoiceField(
+        choices=["scheduled", "active", "ending", "ended", "inactive"],
+        help_text="scheduled (not started), active, ending (season end running), ended",
+    )
+
     class Meta:
         model = Season
         fields = [
@@ -51,6 +59,8 @@ class BattlePassSeasonSerializer(serializers.ModelSerializer):
             "max_tier",
             "premium_price",
             "is_active",
+            "tier_price",
+            "state",
         ]
 
 
@@ -80,8 +90,22 @@ class PlayerBattlePassSerializer(serializers.Serializer):
     current_xp = serializers.IntegerField(help_text="The player's season XP in total.")
     xp_to_next_tier = serializers.IntegerField()
     is_premium = serializers.BooleanField()
+    purchased_tiers = serializers.IntegerField(help_text="Tiers bought with premium currency.")
     claimed_rewards = BattlePassTierTrackSerializer(many=True)
     claimable_rewards = BattlePassTierTrackSerializer(many=True)
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """A JSON integer only: no strings, floats or booleans."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class BattlePassTiersPurchaseRequestSerializer(serializers.Serializer):
+    tiers = StrictIntegerField(min_value=1, help_text="How many tiers to buy (n ≥ 1).")
 
 
 class BattlePassClaimRequestSerializer(serializers.Serializer):

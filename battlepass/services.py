@@ -27,6 +27,7 @@ from battlepass.models import (
     Track,
     XPSource,
 )
+from battlepass.purchases import battlepass_tiers_purchase
 from battlepass.xp import (
     XPAwardResult,
     active_season,
@@ -45,11 +46,13 @@ __all__ = [
     "award_xp",
     "battlepass_premium_purchase",
     "battlepass_reward_claim",
+    "battlepass_tiers_purchase",
     "calculate_match_xp",
     "challenge_progress_record",
     "daily_bonus_claim",
     "season_activate",
     "season_challenges",
+    "season_end_reward_grant",
     "season_generate_tiers",
 ]
 
@@ -200,7 +203,23 @@ def battlepass_reward_claim(*, user, tier: int, track: str | None = None) -> Cla
     return ClaimResult(tier=tier, granted=granted, progress=progress)
 
 
-def _claim_one(*, user, season: Season, tier_row: BattlePassTier, track: str) -> GrantedReward:
+def season_end_reward_grant(
+    *, user, season: Season, tier_row: BattlePassTier, track: str
+) -> GrantedReward | None:
+    """Grant a reward the player reached but never claimed, exactly as a claim would (the
+    claim row first, under its unique constraint), for the season's end: None when it was
+    claimed already. An xp reward goes to the profile only (the season is over)."""
+    try:
+        return _claim_one(
+            user=user, season=season, tier_row=tier_row, track=track, at_season_end=True
+        )
+    except AlreadyClaimed:
+        return None
+
+
+def _claim_one(
+    *, user, season: Season, tier_row: BattlePassTier, track: str, at_season_end: bool = False
+) -> GrantedReward:
     kind, value, cosmetic = tier_row.reward(track)
     try:
         with transaction.atomic():
@@ -213,6 +232,7 @@ def _claim_one(*, user, season: Season, tier_row: BattlePassTier, track: str) ->
                 reward_value=value,
                 granted_type=kind,
                 granted_value=value,
+                at_season_end=at_season_end,
             )
     except IntegrityError:
         raise AlreadyClaimed()
@@ -255,5 +275,11 @@ def _grant(*, user, claim: RewardClaim, kind: str, value: str, cosmetic) -> Gran
             reference=reference,
         )
         return GrantedReward(type=kind, value=value)
-    award_xp(user=user, amount=int(value), source=XPSource.BATTLEPASS_REWARD, reference=reference)
+    award_xp(
+        user=user,
+        amount=int(value),
+        source=XPSource.BATTLEPASS_REWARD,
+        reference=reference,
+        **({"season": None} if claim.at_season_end else {}),
+    )
     return GrantedReward(type=kind, value=value)

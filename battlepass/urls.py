@@ -12,6 +12,7 @@ urlpatterns = [
     path("progress/", views.ProgressApi.as_view(), name="battlepass-progress"),
     path("claim/", views.ClaimApi.as_view(), name="battlepass-claim"),
     path("premium/", views.PremiumApi.as_view(), name="battlepass-premium"),
+    path("tiers/purchase/", views.TiersPurchaseApi.as_view(), name="battlepass-tiers-purchase"),
     path("daily-bonus/", views.DailyBonusApi.as_view(), name="battlepass-daily-bonus"),
     path("challenges/", views.ChallengesApi.as_view(), name="battlepass-challenges"),
 ]

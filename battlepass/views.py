@@ -14,6 +14,7 @@ from battlepass.serializers import (
     BattlePassDailyBonusSerializer,
     BattlePassSeasonSerializer,
     BattlePassTierSerializer,
+    BattlePassTiersPurchaseRequestSerializer,
     PlayerBattlePassSerializer,
     reward_data,
     tier_data,
@@ -131,6 +132,36 @@ class PremiumApi(APIView):
     )
     def post(self, request):
         progress = services.battlepass_premium_purchase(user=request.user)
+        return Response(_progress_body(request.user, progress.season, progress))
+
+
+class TiersPurchaseApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="battlepass_tiers_purchase",
+        request=BattlePassTiersPurchaseRequestSerializer,
+        responses={
+            200: PlayerBattlePassSerializer,
+            **error_responses(
+                400,
+                401,
+                402,
+                e400="BATTLEPASS_TIERS_NOT_FOR_SALE, BATTLEPASS_SEASON_INACTIVE or "
+                "VALIDATION_ERROR (n < 1, not an integer, past max_tier)",
+                e402="COSMETIC_INSUFFICIENT_FUNDS",
+            ),
+        },
+        tags=["battlepass"],
+        description="Buy n tiers of the active season for n × tier_price premium currency. "
+        "Tier = min(max_tier, floor(current_xp / xp_per_tier) + purchased_tiers).",
+    )
+    def post(self, request):
+        body = BattlePassTiersPurchaseRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        progress = services.battlepass_tiers_purchase(
+            user=request.user, tiers=body.validated_data["tiers"]
+        )
         return Response(_progress_body(request.user, progress.season, progress))
 
 

@@ -190,7 +190,9 @@ def award_xp(
             progress = lock_progress(user=user, season=season)
             log.old_tier = progress.current_tier
             progress.current_xp += amount
-            progress.current_tier = season.tier_for_xp(progress.current_xp)
+            progress.current_tier = season.tier_for_xp(
+                progress.current_xp, progress.purchased_tiers
+            )
             progress.save(update_fields=["current_xp", "current_tier", "updated_at"])
             log.new_tier, log.current_xp = progress.current_tier, progress.current_xp
 

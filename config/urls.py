@@ -15,6 +15,7 @@ api_v1 = [
     path("", include(profiles_urls.upload_urlpatterns)),  # profiles: local media backend upload
     path("", include("cosmetics.urls")),
     path("battlepass/", include("battlepass.urls")),
+    path("", include("battlepass.season_urls")),  # ratings/{user_id}/seasons/
     path("", include("ranking.urls")),
     path("", include("events.urls")),
     path("notifications/", include("notifications.urls")),

@@ -24,7 +24,7 @@ class EventSchemaError(ValueError):
 @dataclass(frozen=True)
 class Field:
     name: str
-    kind: str  # "uuid" | "id" | "count" | "int" | "str" | "scalar"
+    kind: str  # "uuid" | "id" | "count" | "int" | "str" | "scalar" | "list"
     nullable: bool = False
     maximum: int | None = None  # "count" / "int": the largest value accepted
     help: str = ""
@@ -56,6 +56,8 @@ def check_field(field: Field, value):
         return value, None
     if kind == "str":
         return (value, None) if isinstance(value, str) else (None, "must be a string")
+    if kind == "list":  # of JSON objects or scalars
+        return (list(value), None) if isinstance(value, list | tuple) else (None, "must be a list")
     if isinstance(value, str | int | float) and not isinstance(value, bool):
         return value, None
     return None, "must be a string or a number"
@@ -138,6 +140,20 @@ EVENT_SCHEMAS: dict[str, EventSchema] = {
             Field("old_tier", "str", nullable=True),
             Field("new_tier", "str"),
             Field("elo", "count"),
+        ),
+    ),
+    "season.ended": EventSchema(
+        "season-ended",
+        (
+            Field("user_id", "uuid"),
+            Field("season_id", "id"),
+            Field("season_number", "count"),
+            Field("season_name", "str"),
+            Field("final_rank", "count"),
+            Field("final_country_rank", "count", nullable=True),
+            Field("final_elo", "count"),
+            Field("final_tier", "str"),
+            Field("rewards", "list", help="Rewards granted at the end: [{type, value}]."),
         ),
     ),
 }

@@ -150,3 +150,24 @@ def on_ranking_tier_changed(data: dict):
             "direction": direction,
         },
     )
+
+
+@_consumes("season.ended", NotificationKind.SEASON_ENDED)
+def on_season_ended(data: dict):
+    rewards = [r for r in data["rewards"] if isinstance(r, dict)]
+    body = f"You finished #{int(data['final_rank'])} in {str(data['final_tier'])[:30]}."
+    if rewards:
+        body += " Rewards: " + ", ".join(_reward_text(r["type"], r["value"]) for r in rewards) + "."
+    return (
+        f"{str(data['season_name'])[:60] or 'The season'} has ended",
+        body,
+        {
+            "season_id": data["season_id"],
+            "season_number": data["season_number"],
+            "final_rank": data["final_rank"],
+            "final_country_rank": data["final_country_rank"],
+            "final_elo": data["final_elo"],
+            "final_tier": data["final_tier"],
+            "rewards": rewards,
+        },
+    )

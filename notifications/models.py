@@ -12,6 +12,7 @@ class NotificationKind(models.TextChoices):
     CHALLENGE_COMPLETED = "challenge_completed"
     COSMETIC_PURCHASED = "cosmetic_purchased"
     RANK_TIER_CHANGED = "rank_tier_changed"
+    SEASON_ENDED = "season_ended"
 
 
 class Notification(models.Model):

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
-from core.admin import RecordAdmin
-from ranking.models import BoardSize, MatchResult, PlayerRating
+from core.admin import ReadOnlyAdmin, RecordAdmin
+from ranking.models import BoardSize, MatchResult, PlayerRating, SeasonStanding, SeasonStandings
 
 
 @admin.register(PlayerRating)
@@ -39,3 +39,27 @@ class MatchResultAdmin(RecordAdmin):
 class BoardSizeAdmin(admin.ModelAdmin):
     list_display = ("board", "players")
     readonly_fields = ("board", "players")
+
+
+@admin.register(SeasonStandings)
+class SeasonStandingsAdmin(ReadOnlyAdmin):
+    list_display = ("season_number", "name", "players", "frozen_at", "published_at")
+
+
+@admin.register(SeasonStanding)
+class SeasonStandingAdmin(ReadOnlyAdmin):
+    """The frozen final standings: read-only, filter by season number."""
+
+    list_display = (
+        "season_number",
+        "final_rank",
+        "user",
+        "final_elo",
+        "final_tier",
+        "country",
+        "final_country_rank",
+    )
+    list_filter = ("season_number", "final_tier")
+    search_fields = ("user__email",)
+    list_select_related = ("user",)
+    ordering = ("season_number", "final_rank")

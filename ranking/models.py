@@ -155,3 +155,61 @@ class BoardSize(models.Model):
 
     def __str__(self):
         return f"{self.board}: {self.players}"
+
+
+class SeasonStandings(models.Model):
+    """The final standings of one ended season (by its number: seasons belong to the battle
+    pass, which ranking does not import). ``frozen_at``: the moment of the snapshot;
+    ``published_at``: when the season's end finished and the standings became public."""
+
+    season_number = models.PositiveIntegerField(primary_key=True)
+    name = models.CharField(max_length=100, blank=True, default="")
+    frozen_at = models.DateTimeField()
+    players = models.PositiveIntegerField(default=0)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "season standings"
+        ordering = ["-season_number"]
+
+    def __str__(self):
+        return f"Season {self.season_number} standings"
+
+
+class SeasonStanding(models.Model):
+    """One player's final place in one season, written once by the freeze (one INSERT … SELECT
+    with window functions) and never changed."""
+
+    id = models.BigAutoField(primary_key=True)
+    season_number = models.PositiveIntegerField()
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    final_rank = models.PositiveIntegerField()
+    final_country_rank = models.PositiveIntegerField(null=True, blank=True)
+    final_elo = models.IntegerField()
+    final_tier = models.CharField(max_length=12, choices=Tier.choices)
+    country = models.CharField(max_length=2, blank=True, default="")
+    wins = models.PositiveIntegerField(default=0)
+    losses = models.PositiveIntegerField(default=0)
+    draws = models.PositiveIntegerField(default=0)
+    win_rate = models.FloatField(default=0.0)
+
+    class Meta:
+        ordering = ["season_number", "final_rank"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["season_number", "user"], name="ranking_standing_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["season_number", "final_rank"], name="ranking_standing_rank_unique"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["season_number", "country", "final_country_rank"],
+                name="ranking_standing_country",
+            ),
+            models.Index(fields=["user", "season_number"], name="ranking_standing_user"),
+        ]
+
+    def __str__(self):
+        return f"S{self.season_number} #{self.final_rank} {self.user_id}"

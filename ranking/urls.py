@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ranking import views
+from ranking import season_views, views
 
 urlpatterns = [
     path("leaderboards/global/", views.GlobalLeaderboardApi.as_view(), name="leaderboard-global"),
@@ -8,6 +8,11 @@ urlpatterns = [
         "leaderboards/regional/<str:country>/",
         views.RegionalLeaderboardApi.as_view(),
         name="leaderboard-regional",
+    ),
+    path(
+        "leaderboards/seasons/<int:season_number>/",
+        season_views.SeasonLeaderboardApi.as_view(),
+        name="leaderboard-season",
     ),
     path("leaderboards/me/", views.MyRankApi.as_view(), name="leaderboard-me"),
     path("ratings/<uuid:user_id>/", views.PlayerRatingApi.as_view(), name="rating-detail"),

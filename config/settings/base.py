@@ -377,6 +377,20 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["NotificationKindEnum"] = (
 BATTLEPASS_DUPLICATE_FALLBACK_COINS = env.int("BATTLEPASS_DUPLICATE_FALLBACK_COINS", default=100)
 # Daily bonus XP (battlepass/daily-bonus/): this + 10 per consecutive previous day (extra capped at +50).
 DAILY_BONUS_XP = env.int("DAILY_BONUS_XP", default=50)
+# Season end (manage.py season_end): new ELO = round(1200 + (ELO - 1200) x SEASON_RESET_FACTOR),
+# the factor in [0, 1]; players per chunk (each chunk one transaction with its progress marker).
+SEASON_RESET_FACTOR = env.float("SEASON_RESET_FACTOR", default=0.5)
+if not 0 <= SEASON_RESET_FACTOR <= 1:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"SEASON_RESET_FACTOR must be in [0, 1], not {SEASON_RESET_FACTOR}.")
+SEASON_END_CHUNK_SIZE = env.int("SEASON_END_CHUNK_SIZE", default=2000)
+# Ends every active season whose end_date has passed (battlepass.tasks.end_due_seasons).
+CELERY_BEAT_SCHEDULE["battlepass-end-due-seasons"] = {
+    "task": "battlepass.end_due_seasons",
+    "schedule": 60.0,
+    "options": {"expires": 60},
+}
 
 # --- profiles/media ---
 # MEDIA_BACKEND: "local" (embedded default: files under MEDIA_ROOT, signed upload endpoint and

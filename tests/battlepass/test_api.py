@@ -47,6 +47,8 @@ def test_season_endpoint(api_client, season):
         "max_tier": 10,
         "premium_price": 500,
         "is_active": True,
+        "tier_price": None,
+        "state": "active",
     }
     assert body["start_date"].endswith("Z")
 
@@ -120,6 +122,7 @@ def test_progress_of_a_new_player_and_after_xp(auth_client, user, season):
         "current_xp": 0,
         "xp_to_next_tier": 1000,
         "is_premium": False,
+        "purchased_tiers": 0,
         "claimed_rewards": [],
         "claimable_rewards": [],
     }
