@@ -94,6 +94,30 @@ def lock_progress(*, user, season: Season) -> PlayerSeasonProgress:
     return progress
 
 
+def progress_lock_many(*, user_ids, season: Season) -> None:
+    """Lock the users' progress rows of ``season`` until the transaction ends: missing rows
+    created first (one ``INSERT … ON CONFLICT DO NOTHING`` in user-id order), then all locked in
+    one statement in user-id order, so batches sharing players never deadlock."""
+    ids = sorted(set(user_ids))
+    existing = set(
+        PlayerSeasonProgress.objects.filter(user_id__in=ids, season=season).values_list(
+            "user_id", flat=True
+        )
+    )
+    missing = [uid for uid in ids if uid not in existing]
+    if missing:
+        PlayerSeasonProgress.objects.bulk_create(
+            [PlayerSeasonProgress(user_id=uid, season=season) for uid in missing],
+            ignore_conflicts=True,
+        )
+    list(
+        PlayerSeasonProgress.objects.select_for_update()
+        .filter(user_id__in=ids, season=season)
+        .order_by("user_id")
+        .values_list("pk", flat=True)
+    )
+
+
 def _existing_log(*, user, source, match_id, challenge_id, reference) -> XPLog | None:
     qs = XPLog.objects.filter(user=user, source=source)
     if challenge_id is not None:

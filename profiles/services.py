@@ -52,6 +52,17 @@ def profile_create(*, user, display_name: str) -> Profile:
     return Profile.objects.create(user=user, display_name=display_name.strip())
 
 
+def profiles_lock(*, user_ids) -> None:
+    """Lock the users' profile rows in one statement, in user-id order, until the transaction
+    ends: a caller changing several profiles (a batch of matches) takes them all at once."""
+    list(
+        Profile.objects.select_for_update()
+        .filter(user_id__in=sorted(set(user_ids)))
+        .order_by("user_id")
+        .values_list("pk", flat=True)
+    )
+
+
 def add_xp(user, amount: int) -> LevelChange:
     """Add ``amount`` (≥ 0) lifetime XP to the user's profile; returns old and new level.
 
