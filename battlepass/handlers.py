@@ -3,7 +3,7 @@ registered in ``BattlepassConfig.ready``.
 
 A batch of matches is applied in one transaction, in delivery order: every player's season
 progress row and then profile row are locked once up front (each in one ordered statement),
-then each match awards its players' XP (``award_xp``) and counts towards their challenges. The
+then each match awards its players' XP (``xp_award``) and counts towards their challenges. The
 idempotency guards of these effects are the unique XP log row (user, source, match) and the
 unique challenge match record; the dispatcher's ``ProcessedEvent`` row is this handler's own,
 apart from ranking's. Matches whose players are not active users are refused (dead-lettered).
@@ -13,7 +13,8 @@ import uuid
 
 from accounts.players import active_players, describe, match_player_problems
 from battlepass.challenges import challenge_progress_record, season_challenges
-from battlepass.xp import active_season, award_xp, calculate_match_xp, progress_lock_many
+from battlepass.selectors import season_active_get
+from battlepass.xp import calculate_match_xp, progress_lock_many, xp_award
 from events.registry import handles
 from profiles.services import profiles_lock
 
@@ -33,7 +34,7 @@ def apply_match_xp(envelopes: list[dict]) -> dict[str, str]:
     if not matches:
         return rejected
     user_ids = sorted({uuid.UUID(d[k]) for d in matches for k in ("player1_id", "player2_id")})
-    season = active_season()  # looked up once for the whole batch
+    season = season_active_get()  # looked up once for the whole batch
     challenges = season_challenges(season)
     if season is not None:
         progress_lock_many(user_ids=user_ids, season=season)
@@ -54,7 +55,7 @@ def _apply_one(data: dict, players: dict, season, challenges) -> None:
             duration_seconds=data["duration_seconds"],
         )
         user = players[player_id]
-        award_xp(
+        xp_award(
             user=user,
             amount=xp,
             source="match",

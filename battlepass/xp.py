@@ -1,4 +1,4 @@
-"""XP: the match formula and ``award_xp``, the one way XP enters the system.
+"""XP: the match formula and ``xp_award``, the one way XP enters the system.
 
 Re-exported by ``battlepass.services``; other apps import it from there.
 """
@@ -9,6 +9,7 @@ from django.db import IntegrityError, connection, transaction
 
 import events
 from battlepass.models import BattlePassTier, PlayerSeasonProgress, Season, XPLog, XPSource
+from battlepass.selectors import season_active_get
 
 MATCH_XP_MIN = 50
 MATCH_XP_MAX = 300
@@ -53,10 +54,6 @@ class XPAwardResult:
 
 
 ACTIVE_SEASON = object()  # ``season=`` default: look the active season up
-
-
-def active_season() -> Season | None:
-    return Season.objects.filter(is_active=True).first()
 
 
 def insert_ignoring_conflicts(obj) -> bool:
@@ -152,7 +149,7 @@ def _publish_tier_rewards(*, user, season: Season, old_tier: int, new_tier: int)
         )
 
 
-def award_xp(
+def xp_award(
     *,
     user,
     amount: int,
@@ -168,7 +165,7 @@ def award_xp(
     Idempotent per (user, source, match_id), (user, source, challenge_id) or
     (user, source, reference): the XP log row is inserted first, under its unique constraint,
     so a replay — sequential or concurrent — is a no-op returning the first result. Locks the
-    progress row, then the profile (``profiles.services.add_xp``). Events are written to the
+    progress row, then the profile (``profiles.services.profile_xp_add``). Events are written to the
     outbox in this transaction: ``battlepass.reward_earned`` for each newly reached tier with a
     reward, ``player.levelup`` when the level rose. With no active season only the profile gets
     the XP. Season challenges measuring ``xp_earned`` advance with the award (challenge
@@ -177,7 +174,7 @@ def award_xp(
     ``season`` (None: none is active) and its ``challenges`` (``season_challenges``), looked
     up once.
     """
-    from profiles.services import add_xp
+    from profiles.services import profile_xp_add
 
     if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
         raise ValueError("XP amounts are positive integers.")
@@ -188,7 +185,7 @@ def award_xp(
 
     with transaction.atomic(savepoint=False):
         if season is ACTIVE_SEASON:
-            season = active_season()
+            season = season_active_get()
         log = XPLog(
             user=user,
             season=season,
@@ -218,7 +215,7 @@ def award_xp(
             progress.save(update_fields=["current_xp", "current_tier", "updated_at"])
             log.new_tier, log.current_xp = progress.current_tier, progress.current_xp
 
-        change = add_xp(user, amount)
+        change = profile_xp_add(user, amount)
         log.old_level, log.new_level = change.old_level, change.new_level
         log.total_xp = change.total_xp
         log.save(

@@ -1,5 +1,5 @@
 """Write-side profile logic. ``profile_update`` is the one place profile fields change (besides
-``add_xp`` for XP/level and the media pipeline in ``profiles.media_services`` for image URLs);
+``profile_xp_add`` for XP/level and the media pipeline in ``profiles.media_services`` for image URLs);
 each change invalidates the cached read and, after commit, sends ``profile_changed``."""
 
 import math
@@ -63,7 +63,7 @@ def profiles_lock(*, user_ids) -> None:
     )
 
 
-def add_xp(user, amount: int) -> LevelChange:
+def profile_xp_add(user, amount: int) -> LevelChange:
     """Add ``amount`` (≥ 0) lifetime XP to the user's profile; returns old and new level.
 
     One ``UPDATE … RETURNING`` adds the XP and locks the row until the transaction ends (a

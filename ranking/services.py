@@ -269,7 +269,7 @@ def _publish_tier_changes(updates: list[RatingUpdate]) -> None:
                 )
 
 
-def update_ratings(
+def rating_update(
     *,
     match_id,
     player1_id,
