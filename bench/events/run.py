@@ -348,7 +348,7 @@ def latency(fake, players, n: int, rate: float, logdir: Path) -> tuple[float, fl
     return statistics.median(lat), lat[int(len(lat) * 0.99) - 1], achieved
 
 
-def in_process(players, n: int, batch_size: int, logdir: Path) -> dict:
+def in_process(players, n: int, batch_size: int, logdir: Path, suffix: str = "") -> dict:
     """Apply n matches in this process through ``dispatch_batch``, in batches: statements per
     match (counted) and a cProfile of the run (top 25 by cumulative time in profile.txt)."""
     from django.db import connection
@@ -365,20 +365,24 @@ def in_process(players, n: int, batch_size: int, logdir: Path) -> dict:
     single = build_envelope("match.completed", random_match(rng, players))
     with CaptureQueriesContext(connection) as one:
         dispatch_batch([single])
+    started, cpu = time.perf_counter(), time.process_time()
+    for batch in batches[1 : len(batches) // 2 + 1]:
+        dispatch_batch(batch)
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    timed = sum(len(b) for b in batches[1 : len(batches) // 2 + 1])
     profile = cProfile.Profile()
-    started = time.perf_counter()
     profile.enable()
-    for batch in batches[1:]:
+    for batch in batches[len(batches) // 2 + 1 :]:
         dispatch_batch(batch)
     profile.disable()
-    elapsed = time.perf_counter() - started
     out = io.StringIO()
-    pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(25)
-    (logdir / "profile.txt").write_text(out.getvalue())
+    pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(30)
+    (logdir / f"profile{suffix}.txt").write_text(out.getvalue())
     return {
-        "statements_per_match_batched": round(len(ctx.captured_queries) / len(batches[0]), 1),
-        "statements_per_match_alone": len(one.captured_queries),
-        "in_process_matches_per_s_profiled": round((n - len(batches[0])) / elapsed, 1),
+        f"statements_per_match{suffix}": round(len(ctx.captured_queries) / len(batches[0]), 1),
+        "statements_one_match_alone": len(one.captured_queries),
+        f"in_process_matches_per_s{suffix}": round(timed / elapsed, 1),
+        f"in_process_cpu_ms_per_match{suffix}": round(1000 * cpu / timed, 2),
     }
 
 
@@ -409,6 +413,11 @@ def main() -> None:
     parser.add_argument("--latency-matches", type=int, default=1000)
     parser.add_argument("--latency-rate", type=float, default=100.0, help="POSTs per second")
     parser.add_argument("--profile-matches", type=int, default=1000)
+    parser.add_argument(
+        "--in-process-only",
+        action="store_true",
+        help="only the in-process part: statements per match, CPU per match, the profile",
+    )
     parser.add_argument("--pgbench-seconds", type=int, default=15)
     args = parser.parse_args()
 
@@ -426,6 +435,10 @@ def main() -> None:
     batch = {"batch_size": args.batch_size}
     try:
         players = setup_database(args.players)
+        if args.in_process_only:
+            results.update(in_process(players, args.profile_matches, args.batch_size, logdir))
+            results.update(in_process(players, 200, 1, logdir, suffix="_batch_of_1"))
+            return
         pubsub.setup()
         results["pgbench_tps"] = round(pgbench_tps(args.pgbench_seconds), 1)
         results["consumer_1_events_per_s"] = round(
