@@ -403,6 +403,48 @@ def pgbench_tps(seconds: int) -> float:
         admin_sql(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
 
 
+def pipeline(fake, players, args, logdir: Path, results: dict) -> None:
+    """Consumers, light handler, relay, latency and the in-process part, into ``results``."""
+    from events import pubsub
+
+    pubsub.setup()
+    results["pgbench_tps"] = round(pgbench_tps(args.pgbench_seconds), 1)
+    results["consumer_1_events_per_s"] = round(
+        consumer_rate(
+            fake, players, args.matches, 1, args.workers, logdir, batch_size=args.batch_size
+        ),
+        1,
+    )
+    results["consumer_2_events_per_s"] = round(
+        consumer_rate(
+            fake, players, args.matches, 2, args.workers, logdir, batch_size=args.batch_size
+        ),
+        1,
+    )
+    results["consumer_1_levelup_events_per_s"] = round(
+        consumer_rate(
+            fake,
+            players,
+            args.matches,
+            1,
+            args.workers,
+            logdir,
+            "player.levelup",
+            batch_size=args.batch_size,
+        ),
+        1,
+    )
+    print(json.dumps(results), flush=True)
+    results["relay_rows_per_s"] = round(relay_rate(args.relay_rows), 1)
+    print(json.dumps(results), flush=True)
+    p50, p99, achieved = latency(fake, players, args.latency_matches, args.latency_rate, logdir)
+    results["latency_p50_ms"] = round(p50 * 1000, 1)
+    results["latency_p99_ms"] = round(p99 * 1000, 1)
+    results["latency_post_rate_per_s"] = args.latency_rate
+    results["latency_post_rate_achieved_per_s"] = round(achieved, 1)
+    results.update(in_process(players, args.profile_matches, args.batch_size, logdir))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--matches", type=int, default=3000, help="per consumer measurement")
@@ -424,7 +466,6 @@ def main() -> None:
     import django
 
     django.setup()
-    from events import pubsub
     from events.testing.pubsub_fake import FakePubSub
 
     fake = FakePubSub()
@@ -432,36 +473,13 @@ def main() -> None:
     logdir = Path(f"/tmp/{RUN}")
     logdir.mkdir(parents=True, exist_ok=True)
     results = {"cpus": os.cpu_count(), "load_average_1m": round(os.getloadavg()[0], 2)}
-    batch = {"batch_size": args.batch_size}
     try:
         players = setup_database(args.players)
         if args.in_process_only:
             results.update(in_process(players, args.profile_matches, args.batch_size, logdir))
             results.update(in_process(players, 200, 1, logdir, suffix="_batch_of_1"))
-            return
-        pubsub.setup()
-        results["pgbench_tps"] = round(pgbench_tps(args.pgbench_seconds), 1)
-        results["consumer_1_events_per_s"] = round(
-            consumer_rate(fake, players, args.matches, 1, args.workers, logdir, **batch), 1
-        )
-        results["consumer_2_events_per_s"] = round(
-            consumer_rate(fake, players, args.matches, 2, args.workers, logdir, **batch), 1
-        )
-        results["consumer_1_levelup_events_per_s"] = round(
-            consumer_rate(
-                fake, players, args.matches, 1, args.workers, logdir, "player.levelup", **batch
-            ),
-            1,
-        )
-        print(json.dumps(results), flush=True)
-        results["relay_rows_per_s"] = round(relay_rate(args.relay_rows), 1)
-        print(json.dumps(results), flush=True)
-        p50, p99, achieved = latency(fake, players, args.latency_matches, args.latency_rate, logdir)
-        results["latency_p50_ms"] = round(p50 * 1000, 1)
-        results["latency_p99_ms"] = round(p99 * 1000, 1)
-        results["latency_post_rate_per_s"] = args.latency_rate
-        results["latency_post_rate_achieved_per_s"] = round(achieved, 1)
-        results.update(in_process(players, args.profile_matches, args.batch_size, logdir))
+        else:
+            pipeline(fake, players, args, logdir, results)
     finally:
         from django.db import connections
 
