@@ -24,10 +24,12 @@ run: install
 	DEBUG=true $(PY) manage.py seed_demo
 	DEBUG=true $(PY) manage.py runserver 127.0.0.1:8000
 
-## The whole test suite plus lint and the migrations check, against PostgreSQL and Redis.
+## The whole test suite plus lint, the app import contracts (.importlinter) and the migrations
+## check, against PostgreSQL and Redis.
 test: install check-services
 	bash scripts/browser.sh
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(PY) manage.py makemigrations --check --dry-run
 	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup
 

@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from accounts.models import User
-from profiles.serializers import DisplayNameField
+from accounts.signals import registration_fields
 
 
 class UserSerializer(serializers.ModelSerializer):
@@ -28,7 +28,10 @@ class UserSerializer(serializers.ModelSerializer):
 class RegisterRequestSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
     password = serializers.CharField(max_length=128, trim_whitespace=False)
-    display_name = DisplayNameField()
+
+    def get_fields(self):
+        """Email and password, plus the fields other apps contribute (profiles: display_name)."""
+        return {**super().get_fields(), **registration_fields()}
 
 
 class LoginRequestSerializer(serializers.Serializer):

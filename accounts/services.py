@@ -26,10 +26,9 @@ from accounts.errors import (
     TwoFactorRequired,
 )
 from accounts.models import TokenFamily, User, normalize_email
-from accounts.signals import user_deactivated, user_reactivated
+from accounts.signals import user_deactivated, user_reactivated, user_registered
 from accounts.tokens import FAMILY_CLAIM, issue_tokens, refresh_payload
 from core.errors import ValidationFailed
-from profiles.services import profile_create
 
 security_logger = logging.getLogger("accounts.security")
 
@@ -44,8 +43,9 @@ def password_check(*, password: str, user: User | None = None, field: str = "pas
         ) from exc
 
 
-def user_register(*, email: str, password: str, display_name: str) -> User:
-    """Create the user and their profile in one transaction; the database guards email case."""
+def user_register(*, email: str, password: str, **fields) -> User:
+    """Create the user in one transaction with what other apps attach to it (``user_registered``
+    receivers: the profile, from ``display_name``); the database guards email case."""
     email = normalize_email(email)
     password_check(password=password, user=User(email=email))
     if User.objects.filter(email__iexact=email).exists():
@@ -53,7 +53,7 @@ def user_register(*, email: str, password: str, display_name: str) -> User:
     try:
         with transaction.atomic():
             user = User.objects.create_user(email=email, password=password)
-            profile_create(user=user, display_name=display_name)
+            user_registered.send(sender=User, user=user, fields=fields)
     except IntegrityError as exc:  # a concurrent registration won the race
         raise EmailTaken() from exc
     return user

@@ -5,6 +5,7 @@ class BattlepassConfig(AppConfig):
     name = "battlepass"
 
     def ready(self):
+        from battlepass import handlers  # noqa: F401 - handlers register themselves
         from battlepass.catalog import apply_seasons, validate_seasons
         from cosmetics.catalog_import import register_section
 

@@ -2,7 +2,7 @@
 
 Re-exported by ``battlepass.services``. Lock order as everywhere in the battle pass: the
 player's season progress row first, then their challenge rows (by challenge id), then the
-profile (through ``award_xp``).
+profile (through ``xp_award``).
 """
 
 from django.db import transaction
@@ -17,6 +17,7 @@ from battlepass.models import (
     SeasonChallenge,
     XPSource,
 )
+from battlepass.selectors import season_active_get
 from battlepass.xp import ACTIVE_SEASON, insert_ignoring_conflicts
 
 MATCH_METRICS = (ChallengeMetric.WINS, ChallengeMetric.MATCHES_PLAYED, ChallengeMetric.KILLS)
@@ -25,7 +26,7 @@ MATCH_METRICS = (ChallengeMetric.WINS, ChallengeMetric.MATCHES_PLAYED, Challenge
 def season_challenges(season: Season | None) -> list[SeasonChallenge]:
     """Every challenge of ``season`` (none without a season): looked up once by a caller that
     records several players or awards, and passed to ``challenge_progress_record`` /
-    ``award_xp``."""
+    ``xp_award``."""
     return list(SeasonChallenge.objects.filter(season=season)) if season is not None else []
 
 
@@ -84,9 +85,9 @@ def _advance(
 
 
 def _complete(*, user, season: Season, challenge: SeasonChallenge, match_id, challenges) -> None:
-    from battlepass.xp import award_xp
+    from battlepass.xp import xp_award
 
-    award_xp(
+    xp_award(
         user=user,
         amount=challenge.xp_reward,
         source=XPSource.SEASON_CHALLENGE,
@@ -112,7 +113,7 @@ def challenge_progress_record(
     """Count one match towards the user's challenges of the active season.
 
     ``metric_deltas`` maps ``wins`` / ``matches_played`` / ``kills`` to non-negative integers
-    (``xp_earned`` advances from ``award_xp`` itself). Called by the match.completed handling
+    (``xp_earned`` advances from ``xp_award`` itself). Called by the match.completed handling
     inside its transaction (no savepoint: a failure rolls the caller back); a match already
     counted for this user advances nothing (unique (user, season, match_id) record). No active
     season: nothing to do. A caller may pass the active ``season`` and its ``challenges``
@@ -128,7 +129,7 @@ def challenge_progress_record(
         raise ValueError("match_id is required.")
     with transaction.atomic(savepoint=False):
         if season is ACTIVE_SEASON:
-            season = Season.objects.filter(is_active=True).first()
+            season = season_active_get()
         if season is None:
             return []
         record = ChallengeMatchRecord(user=user, season=season, match_id=str(match_id))
@@ -146,7 +147,7 @@ def challenge_progress_record(
 def challenges_record_xp(
     *, user, season: Season, amount: int, source: str, match_id, challenges=None
 ) -> None:
-    """``award_xp``'s hook: XP of every source except challenge rewards themselves (so that
+    """``xp_award``'s hook: XP of every source except challenge rewards themselves (so that
     challenges never feed each other) advances ``xp_earned`` challenges."""
     if source == XPSource.SEASON_CHALLENGE:
         return

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from battlepass.errors import DailyBonusClaimed
 from battlepass.models import DailyBonusClaim, XPSource
-from battlepass.xp import XPAwardResult, award_xp
+from battlepass.xp import XPAwardResult, xp_award
 
 STREAK_STEP_XP = 10
 STREAK_MAX_BONUS_XP = 50
@@ -48,7 +48,7 @@ class DailyBonusResult:
 def daily_bonus_claim(*, user, now: dt.datetime | None = None) -> DailyBonusResult:
     """Take today's (UTC) daily bonus. The (user, day) unique constraint makes it once a day,
     however many requests race: the others get 409 BATTLEPASS_DAILY_BONUS_CLAIMED. The XP goes
-    through ``award_xp`` (source ``daily_bonus``), so with no active season the profile alone
+    through ``xp_award`` (source ``daily_bonus``), so with no active season the profile alone
     gets it."""
     today = (now or timezone.now()).astimezone(dt.UTC).date()
     previous = DailyBonusClaim.objects.filter(user=user, day__lt=today).order_by("-day").first()
@@ -66,7 +66,7 @@ def daily_bonus_claim(*, user, now: dt.datetime | None = None) -> DailyBonusResu
         raise DailyBonusClaimed(
             details={"next_available_at": available.isoformat().replace("+00:00", "Z")}
         )
-    award = award_xp(
+    award = xp_award(
         user=user, amount=xp, source=XPSource.DAILY_BONUS, reference=f"daily_bonus:{today}"
     )
     return DailyBonusResult(

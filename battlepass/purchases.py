@@ -9,7 +9,8 @@ from django.db import transaction
 
 from battlepass.errors import SeasonInactive, TiersNotForSale
 from battlepass.models import PlayerSeasonProgress
-from battlepass.xp import _publish_tier_rewards, active_season, lock_progress
+from battlepass.selectors import season_active_get
+from battlepass.xp import _publish_tier_rewards, lock_progress
 from core.errors import ValidationFailed
 
 REASON_TIERS = "battlepass_tiers"
@@ -31,7 +32,7 @@ def battlepass_tiers_purchase(*, user, tiers: int) -> PlayerSeasonProgress:
             "tiers must be a whole number of at least 1.",
             details={"tiers": ["Ensure this value is a whole number greater than or equal to 1."]},
         )
-    season = active_season()
+    season = season_active_get()
     if season is None:
         raise SeasonInactive()
     if season.tier_price is None:

@@ -276,7 +276,7 @@ def _rank_rewards(run, season, chunk):
 
 
 def _grant_rank_reward(*, user, season, rank_tier, position, reward) -> None:
-    from battlepass.services import award_xp, duplicate_cosmetic_coins
+    from battlepass.services import duplicate_cosmetic_coins, xp_award
     from cosmetics.models import Cosmetic
     from cosmetics.services import inventory_grant, wallet_change
 
@@ -318,7 +318,7 @@ def _grant_rank_reward(*, user, season, rank_tier, position, reward) -> None:
             reference=reference,
         )
     else:
-        award_xp(
+        xp_award(
             user=user,
             amount=int(value),
             source=XPSource.BATTLEPASS_REWARD,

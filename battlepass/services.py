@@ -28,12 +28,12 @@ from battlepass.models import (
     XPSource,
 )
 from battlepass.purchases import battlepass_tiers_purchase
+from battlepass.selectors import season_active_get
 from battlepass.xp import (
     XPAwardResult,
-    active_season,
-    award_xp,
     calculate_match_xp,
     lock_progress,
+    xp_award,
 )
 from core.errors import Conflict, NotFound, ValidationFailed
 
@@ -42,8 +42,6 @@ __all__ = [
     "DailyBonusResult",
     "GrantedReward",
     "XPAwardResult",
-    "active_season",
-    "award_xp",
     "battlepass_premium_purchase",
     "battlepass_reward_claim",
     "battlepass_tiers_purchase",
@@ -54,11 +52,12 @@ __all__ = [
     "season_challenges",
     "season_end_reward_grant",
     "season_generate_tiers",
+    "xp_award",
 ]
 
 
 def require_active_season() -> Season:
-    season = active_season()
+    season = season_active_get()
     if season is None:
         raise SeasonInactive()
     return season
@@ -159,7 +158,7 @@ def _claimable_tracks(*, tier_row, claimed: set[str], is_premium: bool) -> tuple
 def battlepass_reward_claim(*, user, tier: int, track: str | None = None) -> ClaimResult:
     """Take the reward(s) of ``tier`` in the active season: one track, or with ``track`` None
     every unclaimed reward the player may take. Grants in this transaction (inventory, wallet
-    ledger or ``award_xp``). The progress row lock serialises a player's claims; the unique
+    ledger or ``xp_award``). The progress row lock serialises a player's claims; the unique
     constraint on (user, season, tier, track) is the guard that a reward is granted once."""
     season = require_active_season()
     if tier < 1 or tier > season.max_tier:
@@ -275,7 +274,7 @@ def _grant(*, user, claim: RewardClaim, kind: str, value: str, cosmetic) -> Gran
             reference=reference,
         )
         return GrantedReward(type=kind, value=value)
-    award_xp(
+    xp_award(
         user=user,
         amount=int(value),
         source=XPSource.BATTLEPASS_REWARD,

@@ -1,4 +1,4 @@
-"""XP: the match formula and ``award_xp``, the one way XP enters the system.
+"""XP: the match formula and ``xp_award``, the one way XP enters the system.
 
 Re-exported by ``battlepass.services``; other apps import it from there.
 """
@@ -9,6 +9,7 @@ from django.db import IntegrityError, connection, transaction
 
 import events
 from battlepass.models import BattlePassTier, PlayerSeasonProgress, Season, XPLog, XPSource
+from battlepass.selectors import season_active_get
 
 MATCH_XP_MIN = 50
 MATCH_XP_MAX = 300
@@ -55,10 +56,6 @@ class XPAwardResult:
 ACTIVE_SEASON = object()  # ``season=`` default: look the active season up
 
 
-def active_season() -> Season | None:
-    return Season.objects.filter(is_active=True).first()
-
-
 def insert_ignoring_conflicts(obj) -> bool:
     """``INSERT … ON CONFLICT DO NOTHING`` of a new model instance, without a savepoint: True (and
     the primary key set) when the row went in, False when a unique constraint already holds it
@@ -92,6 +89,30 @@ def lock_progress(*, user, season: Season) -> PlayerSeasonProgress:
         insert_ignoring_conflicts(PlayerSeasonProgress(user=user, season=season))
         progress = qs.get(user=user, season=season)
     return progress
+
+
+def progress_lock_many(*, user_ids, season: Season) -> None:
+    """Lock the users' progress rows of ``season`` until the transaction ends: missing rows
+    created first (one ``INSERT … ON CONFLICT DO NOTHING`` in user-id order), then all locked in
+    one statement in user-id order, so batches sharing players never deadlock."""
+    ids = sorted(set(user_ids))
+    existing = set(
+        PlayerSeasonProgress.objects.filter(user_id__in=ids, season=season).values_list(
+            "user_id", flat=True
+        )
+    )
+    missing = [uid for uid in ids if uid not in existing]
+    if missing:
+        PlayerSeasonProgress.objects.bulk_create(
+            [PlayerSeasonProgress(user_id=uid, season=season) for uid in missing],
+            ignore_conflicts=True,
+        )
+    list(
+        PlayerSeasonProgress.objects.select_for_update()
+        .filter(user_id__in=ids, season=season)
+        .order_by("user_id")
+        .values_list("pk", flat=True)
+    )
 
 
 def _existing_log(*, user, source, match_id, challenge_id, reference) -> XPLog | None:
@@ -128,7 +149,7 @@ def _publish_tier_rewards(*, user, season: Season, old_tier: int, new_tier: int)
         )
 
 
-def award_xp(
+def xp_award(
     *,
     user,
     amount: int,
@@ -144,7 +165,7 @@ def award_xp(
     Idempotent per (user, source, match_id), (user, source, challenge_id) or
     (user, source, reference): the XP log row is inserted first, under its unique constraint,
     so a replay — sequential or concurrent — is a no-op returning the first result. Locks the
-    progress row, then the profile (``profiles.services.add_xp``). Events are written to the
+    progress row, then the profile (``profiles.services.profile_xp_add``). Events are written to the
     outbox in this transaction: ``battlepass.reward_earned`` for each newly reached tier with a
     reward, ``player.levelup`` when the level rose. With no active season only the profile gets
     the XP. Season challenges measuring ``xp_earned`` advance with the award (challenge
@@ -153,7 +174,7 @@ def award_xp(
     ``season`` (None: none is active) and its ``challenges`` (``season_challenges``), looked
     up once.
     """
-    from profiles.services import add_xp
+    from profiles.services import profile_xp_add
 
     if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
         raise ValueError("XP amounts are positive integers.")
@@ -164,7 +185,7 @@ def award_xp(
 
     with transaction.atomic(savepoint=False):
         if season is ACTIVE_SEASON:
-            season = active_season()
+            season = season_active_get()
         log = XPLog(
             user=user,
             season=season,
@@ -196,7 +217,7 @@ def award_xp(
             progress.save(update_fields=["current_xp", "current_tier", "updated_at"])
             log.new_tier, log.current_xp = progress.current_tier, progress.current_xp
 
-        change = add_xp(user, amount)
+        change = profile_xp_add(user, amount)
         log.old_level, log.new_level = change.old_level, change.new_level
         log.total_xp = change.total_xp
         log.save(

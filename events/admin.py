@@ -56,5 +56,5 @@ class ProcessedEventAdmin(RecordAdmin):
 
 @admin.register(IngestedMatch)
 class IngestedMatchAdmin(RecordAdmin):
-    list_display = ("match_id", "event_id", "received_at", "applied_at")
+    list_display = ("match_id", "event_id", "received_at")
     search_fields = ("match_id", "event_id")

@@ -5,9 +5,9 @@ class EventsConfig(AppConfig):
     name = "events"
 
     def ready(self):
-        # Register the match.completed handler and the OpenAPI auth scheme at start-up.
+        # The OpenAPI auth scheme and the outbox collector; handlers register from their apps.
         from core.metrics.exposition import register_state_collector
-        from events import matches, schema  # noqa: F401
+        from events import schema  # noqa: F401
         from events.metrics import OutboxCollector
 
         register_state_collector(OutboxCollector())

@@ -1,5 +1,5 @@
-"""Event backends chosen by EVENT_BACKEND. ``inline`` (embedded default) dispatches to the local
-handlers directly; ``pubsub`` publishes to Google Pub/Sub. ``publish_batch(rows)`` returns
+"""Event backends chosen by EVENT_BACKEND. ``inline`` (embedded default) dispatches a relayed batch to
+the local handlers directly, through the same batch dispatch as the consumer; ``pubsub`` publishes to Google Pub/Sub. ``publish_batch(rows)`` returns
 ``{event_id: exception}`` for the rows that failed."""
 
 import logging
@@ -14,13 +14,14 @@ class InlineBackend:
     name = "inline"
 
     def publish_batch(self, rows) -> dict:
-        from events.dispatch import dispatch_envelope
+        from events.dispatch import dispatch_batch
 
+        rows = list(rows)
+        result = dispatch_batch([row.envelope for row in rows], source="inline")
         errors = {}
         for row in rows:
-            try:
-                dispatch_envelope(row.envelope, source="inline")
-            except Exception as exc:  # noqa: BLE001 - the row is retried with backoff
+            exc = result.failed.get(str(row.envelope["event_id"]))
+            if exc is not None:  # the row is retried with backoff
                 logger.warning("Inline handlers of %s failed: %s", row.event_id, exc)
                 errors[row.event_id] = exc
         return errors

@@ -1,14 +1,18 @@
 """The Pub/Sub consumer behind ``manage.py consume_events``.
 
 One streaming pull per subscription through the real client (``subscriber.subscribe``), with
-flow control (at most ``max_messages`` leased per subscription) and a bounded thread pool. Each
-message: parse → run the handlers (``events.dispatch``: one transaction per handler, with its
-``ProcessedEvent`` row) → ack only after they committed. A failure nacks (the bus redelivers;
-its dead-letter policy catches poison messages); a malformed or rejected message is recorded in
-the dead-letter table and acked. ``stop()`` finishes in-flight messages, then returns.
+flow control (at most ``max_messages`` leased per subscription). The client's callback only
+queues the message; ``workers`` threads each take up to ``batch_size`` queued messages at a time
+(in arrival order), parse them and run the handlers over the batch (``events.dispatch``: a
+batch handler in one transaction with its ``ProcessedEvent`` rows, bisected when it fails), then
+ack each message only after its handlers committed. A message that fails on its own is nacked
+(the bus redelivers; its dead-letter policy catches poison messages); a malformed or rejected
+message is recorded in the dead-letter table and acked. ``stop()`` finishes the batches in
+hand, then returns (messages still queued are nacked, to be redelivered).
 """
 
 import logging
+import queue
 import threading
 import time
 from concurrent.futures import CancelledError, ThreadPoolExecutor
@@ -17,7 +21,7 @@ from dataclasses import dataclass
 from django.db import connection, connections
 
 from events import metrics, pubsub
-from events.dispatch import MalformedEvent, dispatch_envelope, parse_message, record_dead_letter
+from events.dispatch import MalformedEvent, dispatch_batch, parse_message, record_dead_letter
 
 logger = logging.getLogger("events.consumer")
 
@@ -49,12 +53,16 @@ class Consumer:
         workers: int = 8,
         log_interval: float = 30.0,
         lease_seconds: int = 0,
+        batch_size: int = 100,
     ):
         self.subscriptions = [pubsub.subscription_path(s) for s in subscriptions]
         self.max_messages = max_messages
         self.workers = workers
         self.log_interval = log_interval
         self.lease_seconds = lease_seconds
+        self.batch_size = max(1, batch_size)
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._threads: list[threading.Thread] = []
         self.counts = Counts()
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -67,35 +75,85 @@ class Consumer:
                 setattr(self.counts, name, getattr(self.counts, name) + delta)
 
     def handle(self, message) -> None:
-        """The subscriber callback: runs in the pool, never raises."""
+        """Handle one message now (``handle_batch`` of one)."""
+        self.handle_batch([message])
+
+    def handle_batch(self, messages: list) -> None:
+        """Parse, dispatch, then ack or nack each message; never raises."""
         with self._lock:
             self._connections.add(_current_connection())
-        try:
+        envelopes, owners = [], {}
+        for message in messages:
             try:
                 envelope = parse_message(message.data, dict(message.attributes))
             except MalformedEvent as exc:
-                record_dead_letter(
-                    reason=exc.reason,
-                    envelope=exc.envelope,
-                    payload=bytes(message.data[:100_000]).decode("utf-8", "replace"),
-                    source="consumer",
-                )
+                try:
+                    record_dead_letter(
+                        reason=exc.reason,
+                        envelope=exc.envelope,
+                        payload=bytes(message.data[:100_000]).decode("utf-8", "replace"),
+                        source="consumer",
+                    )
+                except Exception:  # noqa: BLE001 - nacked: the bus redelivers
+                    self._failed([message])
+                    continue
                 metrics.malformed_message(exc.envelope)
                 self._count(rejected=1)
+                message.ack()
             else:
-                result = dispatch_envelope(envelope, source="consumer")
-                self._count(
-                    processed=result.processed,
-                    duplicates=result.duplicates,
-                    rejected=len(result.rejected),
-                )
-        except Exception:
-            logger.exception("Handling message %s failed; nacked", message.message_id)
-            connection.close()  # a broken connection is replaced on the next message
-            self._count(failed=1)
+                envelopes.append(envelope)
+                owners.setdefault(envelope["event_id"], []).append(message)
+        if not envelopes:
+            return
+        try:
+            result = dispatch_batch(envelopes, source="consumer")
+        except Exception:  # noqa: BLE001 - nacked: the bus redelivers
+            self._failed([m for ms in owners.values() for m in ms])
+            return
+        self._count(
+            processed=result.processed,
+            duplicates=result.duplicates,
+            rejected=len(result.rejected),
+        )
+        for event_id, ms in owners.items():
+            if event_id in result.failed:
+                self._failed(ms, result.failed[event_id])
+            else:
+                for message in ms:
+                    message.ack()
+
+    def _failed(self, messages, exc: Exception | None = None) -> None:
+        for message in messages:
+            logger.error(
+                "Handling message %s failed; nacked",
+                message.message_id,
+                exc_info=exc if exc is not None else True,
+            )
             message.nack()
-        else:
-            message.ack()
+        connection.close()  # a broken connection is replaced on the next batch
+        self._count(failed=len(messages))
+
+    def _take(self) -> list:
+        """Up to ``batch_size`` queued messages: waits for the first, then takes what is there."""
+        try:
+            batch = [self._queue.get(timeout=0.2)]
+        except queue.Empty:
+            return []
+        while len(batch) < self.batch_size:
+            try:
+                batch.append(self._queue.get_nowait())
+            except queue.Empty:
+                break
+        return batch
+
+    def _work(self) -> None:
+        try:
+            while not self._stop.is_set():
+                batch = self._take()
+                if batch:
+                    self.handle_batch(batch)
+        finally:
+            connection.close()
 
     def start(self) -> None:
         from google.cloud import pubsub_v1
@@ -111,18 +169,23 @@ class Consumer:
             )
             future = subscriber.subscribe(
                 path,
-                callback=self.handle,
+                callback=self._queue.put,
                 flow_control=flow,
                 scheduler=scheduler,
                 await_callbacks_on_shutdown=True,
             )
             future.add_done_callback(lambda _f: self._stop.set())
             self._futures.append(future)
+        for n in range(self.workers):
+            thread = threading.Thread(target=self._work, name=f"consumer-batch-{n}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
         logger.info(
-            "consume_events: pulling %s (max %d in flight each, %d workers)",
+            "consume_events: pulling %s (max %d in flight each, %d workers, batches of %d)",
             ", ".join(self.subscriptions),
             self.max_messages,
             self.workers,
+            self.batch_size,
         )
 
     def stop(self) -> None:
@@ -136,6 +199,8 @@ class Consumer:
             if time.monotonic() - last >= self.log_interval:
                 logger.info("consume_events: %s", self.counts.line())
                 last = time.monotonic()
+        for thread in self._threads:  # each finishes the batch in hand
+            thread.join()
         status = 0
         for future in self._futures:
             if future.done():
@@ -149,6 +214,11 @@ class Consumer:
             except Exception as exc:  # noqa: BLE001 - reported as the exit status
                 logger.error("consume_events: subscription stream failed: %s", exc)
                 status = 1
+        while True:  # queued, never handled: redelivered after their lease
+            try:
+                self._queue.get_nowait().nack()
+            except queue.Empty:
+                break
         self._close_connections()
         logger.info("consume_events: stopped; %s", self.counts.line())
         return status

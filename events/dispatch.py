@@ -1,9 +1,14 @@
-"""From a delivered message to committed handler effects, exactly once per (event, handler).
+"""From delivered messages to committed handler effects, exactly once per (event, handler).
 
 ``parse_message`` turns Pub/Sub bytes into a checked envelope (or ``MalformedEvent``);
-``dispatch_envelope`` runs every registered handler of the event type, each in its own
-transaction with its ``ProcessedEvent`` row; a duplicate is skipped, a rejection is recorded in
-the dead-letter table. Any other exception propagates: the caller nacks and the bus redelivers.
+``dispatch_batch`` runs every registered handler over a list of envelopes: a batch handler once
+over the events it has not applied yet, in one transaction with their ``ProcessedEvent`` rows
+(one INSERT); a one-event handler once per event, each in its own transaction. A duplicate is
+skipped, a rejection is recorded in the dead-letter table. When a batch's transaction fails it is
+split in halves and each half retried, down to the single event, so one poison event neither
+blocks nor redoes its neighbours; the events that still fail alone are returned in ``failed``
+(the caller nacks them and the bus redelivers). ``dispatch_envelope`` is the one-event form,
+raising that failure.
 """
 
 import json
@@ -15,7 +20,7 @@ from django.db import IntegrityError, connection, transaction
 
 from events import metrics
 from events.models import DeadLetter, ProcessedEvent
-from events.registry import EventRejected, handler_name, handlers_for
+from events.registry import EventRejected, handler_name, handlers_for, is_batch
 from events.schemas import EventSchemaError, normalize_event
 
 logger = logging.getLogger(__name__)
@@ -33,6 +38,7 @@ class DispatchResult:
     processed: int = 0
     duplicates: int = 0
     rejected: list[str] = field(default_factory=list)
+    failed: dict[str, Exception] = field(default_factory=dict)  # event id → the failure
 
 
 def check_envelope(envelope) -> dict:
@@ -119,34 +125,126 @@ def record_dead_letter(
         metrics.dead_letter_stored(event_type, handler)
 
 
-def dispatch_envelope(envelope: dict, *, source: str = "") -> DispatchResult:
-    """Run each handler of the event once; see the module docstring."""
-    result = DispatchResult()
-    event_id, event_type = envelope["event_id"], envelope["event_type"]
-    for fn in handlers_for(event_type):
-        name = handler_name(fn)
-        started = metrics.clock()
-        try:
-            with transaction.atomic():
-                if not _claim(event_id, name, event_type):
-                    result.duplicates += 1
-                    metrics.handler_done(event_type, name, "duplicate")
-                    continue
-                fn(envelope)
-        except EventRejected as exc:
-            with transaction.atomic():
-                if _claim(event_id, name, event_type, outcome="rejected"):
+def _claim_many(event_ids: list[str], handler: str, event_type: str) -> set[str]:
+    """``_claim`` for many events in one INSERT: the ids claimed now (the others were before)."""
+    if len(event_ids) == 1:
+        return set(event_ids) if _claim(event_ids[0], handler, event_type) else set()
+    prep = ProcessedEvent._meta.get_field("event_id").get_db_prep_value
+    table = ProcessedEvent._meta.db_table
+    rows, params = [], []
+    for event_id in sorted(set(event_ids)):  # one order: concurrent claims never cross
+        rows.append("(%s, %s, %s, 'processed', CURRENT_TIMESTAMP)")
+        params += [prep(uuid.UUID(event_id), connection), handler, event_type]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (event_id, handler, event_type, outcome, processed_at) "  # noqa: S608
+            f"VALUES {', '.join(rows)} ON CONFLICT (event_id, handler) DO NOTHING "
+            "RETURNING event_id",
+            params,
+        )
+        return {str(uuid.UUID(str(row[0]))) for row in cursor.fetchall()}
+
+
+def _mark_rejected(event_ids, handler: str) -> None:
+    ProcessedEvent.objects.filter(
+        event_id__in=[uuid.UUID(e) for e in event_ids], handler=handler
+    ).update(outcome="rejected")
+
+
+def _apply(fn, name: str, event_type: str, envelopes: list[dict], source: str):
+    """One transaction: claim, apply the fresh events. Returns (fresh, duplicates, rejected)."""
+    with transaction.atomic():
+        claimed = _claim_many([e["event_id"] for e in envelopes], name, event_type)
+        fresh, duplicates = [], []
+        for envelope in envelopes:
+            if envelope["event_id"] in claimed:
+                claimed.discard(envelope["event_id"])  # the same event twice in one batch
+                fresh.append(envelope)
+            else:
+                duplicates.append(envelope)
+        rejected: dict[str, str] = {}
+        if fresh and is_batch(fn):
+            rejected = dict(fn(fresh) or {})
+        elif fresh:
+            fn(fresh[0])
+        if rejected:
+            _mark_rejected(rejected, name)
+            for envelope in fresh:
+                if envelope["event_id"] in rejected:
                     record_dead_letter(
-                        reason=exc.reason, envelope=envelope, handler=name, source=source
+                        reason=rejected[envelope["event_id"]],
+                        envelope=envelope,
+                        handler=name,
+                        source=source,
                     )
-            result.rejected.append(exc.reason)
-            metrics.handler_done(event_type, name, "rejected", started)
-        except Exception:
-            metrics.handler_done(event_type, name, "failed", started)
-            raise
+    return fresh, duplicates, rejected
+
+
+def _run(fn, name: str, event_type: str, envelopes: list[dict], result, source: str) -> list:
+    """Apply ``envelopes`` with one handler (bisecting a failing batch); returns the envelopes
+    applied now."""
+    started = metrics.clock()
+    try:
+        fresh, duplicates, rejected = _apply(fn, name, event_type, envelopes, source)
+    except EventRejected as exc:  # a one-event handler refused it
+        envelope = envelopes[0]
+        with transaction.atomic():
+            if _claim(envelope["event_id"], name, event_type, outcome="rejected"):
+                record_dead_letter(
+                    reason=exc.reason, envelope=envelope, handler=name, source=source
+                )
+        result.rejected.append(exc.reason)
+        metrics.handler_done(event_type, name, "rejected", started)
+        return []
+    except Exception as exc:  # noqa: BLE001 - bisected, then reported in ``failed``
+        if len(envelopes) > 1:
+            half = len(envelopes) // 2
+            return _run(fn, name, event_type, envelopes[:half], result, source) + _run(
+                fn, name, event_type, envelopes[half:], result, source
+            )
+        logger.warning("Handler %s failed on %s: %r", name, envelopes[0]["event_id"], exc)
+        result.failed.setdefault(envelopes[0]["event_id"], exc)
+        metrics.handler_done(event_type, name, "failed", started)
+        return []
+    share = (metrics.clock() - started) / max(1, len(envelopes))
+    for _envelope in duplicates:
+        result.duplicates += 1
+        metrics.handler_done(event_type, name, "duplicate")
+    applied = []
+    for envelope in fresh:
+        if envelope["event_id"] in rejected:
+            result.rejected.append(rejected[envelope["event_id"]])
+            metrics.handler_done(event_type, name, "rejected", metrics.clock() - share)
         else:
             result.processed += 1
-            metrics.handler_done(event_type, name, "processed", started)
-    if result.processed:
-        metrics.event_applied(envelope)
+            applied.append(envelope)
+            metrics.handler_done(event_type, name, "processed", metrics.clock() - share)
+    return applied
+
+
+def dispatch_batch(envelopes: list[dict], *, source: str = "") -> DispatchResult:
+    """Run each handler over the checked envelopes, in their order; see the module docstring."""
+    result = DispatchResult()
+    by_type: dict[str, list[dict]] = {}
+    for envelope in envelopes:
+        by_type.setdefault(envelope["event_type"], []).append(envelope)
+    for event_type, group in by_type.items():
+        applied: dict[str, dict] = {}
+        for fn in handlers_for(event_type):
+            name = handler_name(fn)
+            batches = [group] if is_batch(fn) else [[e] for e in group]
+            for batch in batches:
+                for envelope in _run(fn, name, event_type, batch, result, source):
+                    applied[envelope["event_id"]] = envelope
+        for envelope in applied.values():
+            metrics.event_applied(envelope)
+    return result
+
+
+def dispatch_envelope(envelope: dict, *, source: str = "") -> DispatchResult:
+    """Run each handler of one event once; a handler's failure propagates (after the other
+    handlers ran), so the caller can nack."""
+    result = dispatch_batch([envelope], source=source)
+    if result.failed:
+        raise next(iter(result.failed.values()))
     return result

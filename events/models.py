@@ -100,15 +100,14 @@ class DeadLetter(models.Model):
 class IngestedMatch(models.Model):
     """A match id seen by this service (POST matches/ or a match.completed event from the bus).
 
-    ``event_id`` is the event that first reported it (the 202 answer of a replayed POST);
-    ``applied_at`` is set in the transaction that applied it, so each match id takes effect once
-    whatever route or event id it arrives with."""
+    ``event_id`` is the event that first reported it (the 202 answer of a replayed POST). Each
+    effect of a match is guarded by its own unique row (``MatchResult.match_id``, the XP log,
+    the challenge match record), so a match takes effect once whatever event id it arrives
+    with."""
 
     match_id = models.UUIDField(primary_key=True)
     event_id = models.UUIDField(unique=True)
     received_at = models.DateTimeField(auto_now_add=True)
-    applied_at = models.DateTimeField(null=True, blank=True)
-    applied_event_id = models.UUIDField(null=True, blank=True)
 
     def __str__(self):
         return str(self.match_id)

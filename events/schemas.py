@@ -188,9 +188,25 @@ def normalize_event(event_type: str, data: dict) -> tuple[EventSchema, dict]:
             if error:
                 problems[field.name] = f"{field.name} {error}"
             clean[field.name] = value
+    if not problems and event_type == "match.completed":
+        problems = _match_problems(clean)
     if problems:
         raise EventSchemaError(
             f"{event_type}: " + "; ".join(problems.values()) + ".",
             {name: [_sentence(said, name)] for name, said in problems.items()},
         )
     return schema, clean
+
+
+def _match_problems(data: dict) -> dict[str, str]:
+    """The match's own consistency (no user looked up: that is the domain's check): two
+    different players, the winner one of them or null for a draw."""
+    problems = {}
+    if data["player1_id"] == data["player2_id"]:
+        problems["player2_id"] = "player2_id the two players must differ"
+    winner = data["winner_id"]
+    if winner is not None and winner not in (data["player1_id"], data["player2_id"]):
+        problems["winner_id"] = (
+            "winner_id the winner must be one of the players (or null for a draw)"
+        )
+    return problems

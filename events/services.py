@@ -109,8 +109,8 @@ def match_ingest(*, data: dict) -> tuple[uuid.UUID, bool]:
     as ``match.completed``. Returns (event id, created); a match id seen before returns the
     event id it was first recorded with and changes nothing."""
     from core.errors import ValidationFailed
-    from events.matches import match_problems
     from events.models import IngestedMatch
+    from events.registry import problems_for
     from events.schemas import EventSchemaError
 
     try:
@@ -120,7 +120,7 @@ def match_ingest(*, data: dict) -> tuple[uuid.UUID, bool]:
     seen = IngestedMatch.objects.filter(match_id=clean["match_id"]).first()
     if seen is not None:
         return seen.event_id, False
-    problems = match_problems(clean)
+    problems = problems_for("match.completed", clean)  # the domain's checks (players)
     if problems:
         raise ValidationFailed(details=problems)
     event_id = uuid.uuid4()

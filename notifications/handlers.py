@@ -11,11 +11,11 @@ import uuid
 from events.registry import handles
 from notifications.models import NotificationKind
 from notifications.services import notification_create_from_event
+from ranking.elo import TIER_ORDER
 
 logger = logging.getLogger(__name__)
 
 # Lowest to highest (API.md's ranking tiers), to tell a promotion from a demotion.
-TIER_ORDER = ("bronze", "silver", "gold", "platinum", "diamond", "master", "grandmaster")
 
 
 def _uuid(value) -> uuid.UUID | None:
@@ -123,10 +123,11 @@ def on_player_cosmetic_purchased(data: dict):
 
 
 def _tier_direction(old_tier: str, new_tier: str) -> str | None:
+    order = [tier.lower() for tier in TIER_ORDER]
     old, new = str(old_tier).lower(), str(new_tier).lower()
-    if old not in TIER_ORDER or new not in TIER_ORDER or old == new:
+    if old not in order or new not in order or old == new:
         return None
-    return "promotion" if TIER_ORDER.index(new) > TIER_ORDER.index(old) else "demotion"
+    return "promotion" if order.index(new) > order.index(old) else "demotion"
 
 
 @_consumes("ranking.tier_changed", NotificationKind.RANK_TIER_CHANGED)

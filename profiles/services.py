@@ -1,5 +1,5 @@
 """Write-side profile logic. ``profile_update`` is the one place profile fields change (besides
-``add_xp`` for XP/level and the media pipeline in ``profiles.media_services`` for image URLs);
+``profile_xp_add`` for XP/level and the media pipeline in ``profiles.media_services`` for image URLs);
 each change invalidates the cached read and, after commit, sends ``profile_changed``."""
 
 import math
@@ -52,7 +52,18 @@ def profile_create(*, user, display_name: str) -> Profile:
     return Profile.objects.create(user=user, display_name=display_name.strip())
 
 
-def add_xp(user, amount: int) -> LevelChange:
+def profiles_lock(*, user_ids) -> None:
+    """Lock the users' profile rows in one statement, in user-id order, until the transaction
+    ends: a caller changing several profiles (a batch of matches) takes them all at once."""
+    list(
+        Profile.objects.select_for_update()
+        .filter(user_id__in=sorted(set(user_ids)))
+        .order_by("user_id")
+        .values_list("pk", flat=True)
+    )
+
+
+def profile_xp_add(user, amount: int) -> LevelChange:
     """Add ``amount`` (≥ 0) lifetime XP to the user's profile; returns old and new level.
 
     One ``UPDATE … RETURNING`` adds the XP and locks the row until the transaction ends (a

@@ -10,7 +10,7 @@ class RankingConfig(AppConfig):
         from accounts.signals import user_deactivated, user_reactivated
         from core.metrics.exposition import register_state_collector
         from profiles.signals import profile_changed
-        from ranking import receivers
+        from ranking import handlers, receivers  # noqa: F401 - handlers register themselves
         from ranking.metrics import LeaderboardCollector
         from ranking.models import PlayerRating
 

@@ -14,6 +14,7 @@ TIER_FLOORS: tuple[tuple[int, str], ...] = (
 )
 
 
+TIER_ORDER: tuple[str, ...] = tuple(str(tier) for _, tier in reversed(TIER_FLOORS))  # low→high
 TIER_FLOORS_ASCENDING: tuple[int, ...] = tuple(sorted(floor for floor, _ in TIER_FLOORS))
 
 

@@ -78,20 +78,23 @@ def _after_commit(ratings: list[PlayerRating]) -> None:
     invalidate(*(k for r in ratings for k in rating_cache_keys(r.user_id)))
 
 
-def _insert_rating(rating: PlayerRating) -> bool:
-    """INSERT the new rating row unless one exists (a concurrent insert is waited for);
-    True when this call created it."""
+def _insert_ratings(ratings: list[PlayerRating]) -> set[uuid.UUID]:
+    """One ``INSERT … ON CONFLICT DO NOTHING`` of new rating rows, in user-id order; the ids
+    this call created (a concurrent insert of the same row is waited for, then skipped)."""
     fields = list(PlayerRating._meta.concrete_fields)
-    values = [f.get_db_prep_save(f.pre_save(rating, add=True), connection) for f in fields]
     quote = connection.ops.quote_name
+    rows, params = [], []
+    for rating in sorted(ratings, key=lambda r: r.user_id):
+        rows.append(f"({', '.join(['%s'] * len(fields))})")
+        params += [f.get_db_prep_save(f.pre_save(rating, add=True), connection) for f in fields]
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {quote(PlayerRating._meta.db_table)} "  # noqa: S608
-            f"({', '.join(quote(f.column) for f in fields)}) "
-            f"VALUES ({', '.join(['%s'] * len(fields))}) ON CONFLICT DO NOTHING RETURNING 1",
-            values,
+            f"({', '.join(quote(f.column) for f in fields)}) VALUES {', '.join(rows)} "
+            f"ON CONFLICT DO NOTHING RETURNING {quote('user_id')}",
+            params,
         )
-        return cursor.fetchone() is not None
+        return {uuid.UUID(str(row[0])) for row in cursor.fetchall()}
 
 
 def _adjust_board_sizes(changes: dict[str, int]) -> None:
@@ -121,92 +124,118 @@ def _board_counts(ratings: list[PlayerRating], sign: int) -> dict[str, int]:
     return counts
 
 
-def _lock_or_create(user_ids: list[uuid.UUID]) -> tuple[dict[uuid.UUID, PlayerRating], list, list]:
-    """Lock the players' rating rows in user-id order (one statement), creating missing ones at
-    the start ELO. Returns the locked rows, the ids whose rows this call created, and the ids
-    of unknown users (then nothing was created). A missing row is created after the existing
-    ones were locked: an INSERT only waits for a concurrent insert of the same new row, whose
-    transaction locked its existing rows before inserting too, so no wait cycle can form."""
-    ids = sorted(user_ids)
+def _lock_or_create(user_ids) -> tuple[dict[uuid.UUID, PlayerRating], set, list]:
+    """Lock the players' rating rows, creating missing ones at the start ELO. Returns the locked
+    rows, the ids whose rows this call created, and the ids of unknown users (then nothing was
+    created or locked). Missing rows are created first, in one ``INSERT … ON CONFLICT DO
+    NOTHING`` in user-id order, then every row is locked in one ``SELECT … ORDER BY user_id FOR
+    UPDATE``: an INSERT only waits for a concurrent insert of the same new row, by a
+    transaction still in its own insert (which runs in the same order), and the ordered lock
+    only for transactions that lock in that order too, so no wait cycle can form."""
+    ids = sorted(set(user_ids))
+    existing = set(PlayerRating.objects.filter(user_id__in=ids).values_list("user_id", flat=True))
+    missing = [uid for uid in ids if uid not in existing]
+    created: set[uuid.UUID] = set()
+    if missing:
+        users = {
+            uid: (is_active, (country or "").upper())
+            for uid, is_active, country in get_user_model()
+            .objects.filter(pk__in=missing)
+            .values_list("pk", "is_active", "profile__country")
+        }
+        unknown = [uid for uid in missing if uid not in users]
+        if unknown:
+            return {}, set(), unknown
+        created = _insert_ratings(
+            [PlayerRating(user_id=u, country=users[u][1], listed=users[u][0]) for u in missing]
+        )
     qs = PlayerRating.objects.select_for_update().filter(user_id__in=ids).order_by("user_id")
-    locked = {rating.user_id: rating for rating in qs}
-    missing = [uid for uid in ids if uid not in locked]
-    if not missing:
-        return locked, [], []
-    users = {
-        uid: (is_active, (country or "").upper())
-        for uid, is_active, country in get_user_model()
-        .objects.filter(pk__in=missing)
-        .values_list("pk", "is_active", "profile__country")
-    }
-    unknown = [uid for uid in missing if uid not in users]
-    if unknown:
-        return locked, [], unknown
-    created_ids = []
-    for uid in missing:
-        listed, country = users[uid]
-        if _insert_rating(PlayerRating(user_id=uid, country=country, listed=listed)):
-            created_ids.append(uid)
-        locked[uid] = PlayerRating.objects.select_for_update().get(user_id=uid)
-    return locked, created_ids, []
+    return {rating.user_id: rating for rating in qs}, created, []
 
 
-def update_ratings(
-    *,
-    match_id,
-    player1_id,
-    player2_id,
-    winner_id=None,
-    played_at: datetime | None = None,
-    duration_seconds: int | None = None,
-    player1_score: int = 0,
-    player2_score: int = 0,
-) -> RatingUpdate:
-    """Apply one match to both players' ratings, once per ``match_id``.
+@dataclass(frozen=True)
+class MatchToRate:
+    """One match for ``ratings_apply`` (ids checked: two different users, winner one or None)."""
 
-    Callable inside a larger transaction (it then takes no savepoint: a database failure rolls
-    the caller back; refused input changes nothing and leaves the caller's transaction usable).
-    Locks both rating rows in user-id order, so matches sharing players never deadlock. A
-    replayed match id returns the stored result and changes nothing. Publishes
-    ``ranking.tier_changed`` for each tier change in the same transaction; leaderboards and
-    caches follow after commit.
-    """
-    match_id = _as_uuid(match_id, "match_id")
-    p1, p2 = _as_uuid(player1_id, "player1_id"), _as_uuid(player2_id, "player2_id")
-    winner = None if winner_id in (None, "") else _as_uuid(winner_id, "winner_id")
-    if p1 == p2:
-        raise ValidationFailed(details={"player2_id": ["Players must differ."]})
-    if winner is not None and winner not in (p1, p2):
-        raise ValidationFailed(details={"winner_id": ["The winner must be one of the players."]})
-    if duration_seconds is not None and duration_seconds < 0:
-        raise ValidationFailed(details={"duration_seconds": ["Must not be negative."]})
+    match_id: uuid.UUID
+    player1_id: uuid.UUID
+    player2_id: uuid.UUID
+    winner_id: uuid.UUID | None
+    played_at: datetime
+    duration_seconds: int | None = None
+    player1_score: int = 0
+    player2_score: int = 0
 
+
+def ratings_apply(matches: list[MatchToRate]) -> list[RatingUpdate]:
+    """Apply matches to their players' ratings in the caller's transaction, in list order (a
+    player's second match starts from the ELO their first one left), each match id once: every
+    player's row is locked once, in one ordered statement, then the results are written with
+    one INSERT and the ratings with one UPDATE. Returns one update per match (``replayed`` for
+    a match id applied before). ``ranking.tier_changed`` events go to the outbox in the same
+    transaction; leaderboards and caches follow after commit."""
+    if not matches:
+        return []
     with transaction.atomic(savepoint=False):
-        locked, new_rows, unknown = _lock_or_create([p1, p2])
+        locked, created, unknown = _lock_or_create(
+            [p for m in matches for p in (m.player1_id, m.player2_id)]
+        )
         if not unknown:
-            return _apply(
-                locked=locked,
-                new_rows=new_rows,
-                match_id=match_id,
-                p1=p1,
-                p2=p2,
-                winner=winner,
-                played_at=played_at or timezone.now(),
-                duration_seconds=duration_seconds,
-                player1_score=player1_score,
-                player2_score=player2_score,
-            )
+            return _apply_locked(matches, locked, created)
+    # raised outside the block: nothing was written, the caller's transaction stays usable
     raise ValidationFailed("Unknown player.", details={"players": [f"No user {unknown[0]}."]})
 
 
-def _apply(
-    *, locked, new_rows, match_id, p1, p2, winner, played_at, duration_seconds, **scores
-) -> RatingUpdate:
-    # Under the locks: a concurrent call with the same match id has committed by now.
-    stored = MatchResult.objects.filter(match_id=match_id).first()
-    if stored is not None:
-        return _from_stored(stored)
+def _apply_locked(matches: list[MatchToRate], locked, created) -> list[RatingUpdate]:
+    stored = MatchResult.objects.in_bulk([m.match_id for m in matches], field_name="match_id")
+    updates, results, touched, now = [], [], {}, timezone.now()
+    for match in matches:
+        if match.match_id in stored:
+            updates.append(_from_stored(stored[match.match_id]))
+            continue
+        result, update = _rate(locked, match, now)
+        stored[match.match_id] = result
+        results.append(result)
+        updates.append(update)
+        touched.update({match.player1_id: True, match.player2_id: True})
+    if not results:
+        return updates
+    MatchResult.objects.bulk_create(results)
+    changed = [locked[u] for u in sorted(touched)]
+    _update_ratings_rows(changed)
+    if created:
+        _adjust_board_sizes(_board_counts([locked[u] for u in created if locked[u].listed], +1))
+    _publish_tier_changes(updates)
+    _after_commit(changed)
+    return updates
 
+
+def _update_ratings_rows(ratings: list[PlayerRating]) -> None:
+    """One ``UPDATE … FROM (VALUES …)`` of the match fields of locked rating rows (Django's
+    ``bulk_update`` builds a CASE per field and row, which costs more Python than the match)."""
+    meta, quote = PlayerRating._meta, connection.ops.quote_name
+    fields = [meta.get_field(name) for name in _MATCH_FIELDS]
+    key = meta.pk
+    casts = [f"%s::{f.db_type(connection)}" for f in [key, *fields]]
+    rows, params = [], []
+    for rating in ratings:
+        rows.append(f"({', '.join(casts)})")
+        params.append(key.get_db_prep_value(rating.pk, connection))
+        params += [f.get_db_prep_save(getattr(rating, f.attname), connection) for f in fields]
+    columns = [key.column, *(f.column for f in fields)]
+    table = quote(meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET "  # noqa: S608
+            + ", ".join(f"{quote(c)} = v.{quote(c)}" for c in columns[1:])
+            + f" FROM (VALUES {', '.join(rows)}) AS v ({', '.join(quote(c) for c in columns)})"
+            + f" WHERE {table}.{quote(key.column)} = v.{quote(key.column)}",
+            params,
+        )
+
+
+def _rate(locked, match: MatchToRate, now) -> tuple[MatchResult, RatingUpdate]:
+    p1, p2, winner = match.player1_id, match.player2_id, match.winner_id
     r1, r2 = locked[p1], locked[p2]
     delta = elo_delta(r1.current_elo, r2.current_elo, score_for(p1, winner))
     changes = []
@@ -222,43 +251,90 @@ def _apply(
         else:
             rating.losses += 1
         rating.win_rate = win_rate(rating.wins, rating.losses, rating.draws)
-        if rating.last_match_date is None or played_at > rating.last_match_date:
-            rating.last_match_date = played_at
+        if rating.last_match_date is None or match.played_at > rating.last_match_date:
+            rating.last_match_date = match.played_at
         rating.revision += 1
-        rating.save(update_fields=_MATCH_FIELDS)
+        rating.updated_at = now
         changes.append(_change(rating.user_id, before, rating.current_elo))
-
-    MatchResult.objects.create(
-        match_id=match_id,
+    result = MatchResult(
+        match_id=match.match_id,
         player1_id=p1,
         player2_id=p2,
         winner_id=winner,
         is_draw=winner is None,
-        player1_score=scores["player1_score"] or 0,
-        player2_score=scores["player2_score"] or 0,
-        duration_seconds=duration_seconds,
+        player1_score=match.player1_score or 0,
+        player2_score=match.player2_score or 0,
+        duration_seconds=match.duration_seconds,
         player1_pre_elo=changes[0].old_elo,
         player1_post_elo=changes[0].new_elo,
         player2_pre_elo=changes[1].old_elo,
         player2_post_elo=changes[1].new_elo,
         elo_delta_p1=delta,
-        played_at=played_at,
+        played_at=match.played_at,
     )
-    if new_rows:
-        _adjust_board_sizes(_board_counts([locked[u] for u in new_rows if locked[u].listed], +1))
-    for change in changes:
-        if change.tier_changed:
-            events.publish(
-                "ranking.tier_changed",
-                {
-                    "user_id": str(change.user_id),
-                    "old_tier": change.old_tier,
-                    "new_tier": change.new_tier,
-                    "elo": change.new_elo,
-                },
-            )
-    _after_commit([r1, r2])
-    return RatingUpdate(match_id, winner, winner is None, changes[0], changes[1], replayed=False)
+    update = RatingUpdate(match.match_id, winner, winner is None, *changes, replayed=False)
+    return result, update
+
+
+def _publish_tier_changes(updates: list[RatingUpdate]) -> None:
+    for update in updates:
+        if update.replayed:
+            continue
+        for change in (update.player1, update.player2):
+            if change.tier_changed:
+                events.publish(
+                    "ranking.tier_changed",
+                    {
+                        "user_id": str(change.user_id),
+                        "old_tier": change.old_tier,
+                        "new_tier": change.new_tier,
+                        "elo": change.new_elo,
+                    },
+                )
+
+
+def rating_update(
+    *,
+    match_id,
+    player1_id,
+    player2_id,
+    winner_id=None,
+    played_at: datetime | None = None,
+    duration_seconds: int | None = None,
+    player1_score: int = 0,
+    player2_score: int = 0,
+) -> RatingUpdate:
+    """Apply one match to both players' ratings, once per ``match_id``.
+
+    Callable inside a larger transaction (it then takes no savepoint: a database failure rolls
+    the caller back; refused input changes nothing and leaves the caller's transaction usable).
+    ``ratings_apply`` of one match: both rating rows locked in one ordered statement, so matches
+    sharing players never deadlock. A replayed match id returns the stored result and changes
+    nothing. Publishes
+    ``ranking.tier_changed`` for each tier change in the same transaction; leaderboards and
+    caches follow after commit.
+    """
+    match_id = _as_uuid(match_id, "match_id")
+    p1, p2 = _as_uuid(player1_id, "player1_id"), _as_uuid(player2_id, "player2_id")
+    winner = None if winner_id in (None, "") else _as_uuid(winner_id, "winner_id")
+    if p1 == p2:
+        raise ValidationFailed(details={"player2_id": ["Players must differ."]})
+    if winner is not None and winner not in (p1, p2):
+        raise ValidationFailed(details={"winner_id": ["The winner must be one of the players."]})
+    if duration_seconds is not None and duration_seconds < 0:
+        raise ValidationFailed(details={"duration_seconds": ["Must not be negative."]})
+
+    match = MatchToRate(
+        match_id=match_id,
+        player1_id=p1,
+        player2_id=p2,
+        winner_id=winner,
+        played_at=played_at or timezone.now(),
+        duration_seconds=duration_seconds,
+        player1_score=player1_score,
+        player2_score=player2_score,
+    )
+    return ratings_apply([match])[0]
 
 
 _MATCH_FIELDS = [

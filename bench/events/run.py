@@ -1,22 +1,28 @@
 """Events benchmark on PostgreSQL: consumer throughput (one and two ``consume_events``
 processes on match.completed; one on player.levelup, a light handler, for the infrastructure's
 own ceiling) beside ``pgbench`` TPS measured in the same run, outbox relay throughput, and
-end-to-end latency from ``POST matches/`` to the updated rating (real Celery worker + consumer).
+end-to-end latency from ``POST matches/`` to the updated rating (real Celery worker + consumer)
+at ``--latency-rate`` POSTs/s, and in-process: SQL statements per match and a cProfile of
+applying matches in batches (top functions written to the log directory).
 
 Everything runs in a separate database ``bench_events_1v1bro`` (dropped at the end), a Redis
 namespace and Celery queue of its own, and against the in-process gRPC Pub/Sub fake.
 
-    .venv/bin/python bench/events/run.py --matches 3000 --latency-matches 300
+    .venv/bin/python bench/events/run.py --matches 3000 --latency-matches 1000
 """
 
 import argparse
+import cProfile
+import io
 import json
 import os
+import pstats
 import random
 import re
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -141,10 +147,17 @@ def stop(proc: subprocess.Popen) -> None:
             proc.wait()
 
 
+def last_handler(event_type: str) -> str:
+    """The handler that runs last on an event (batch dispatch runs them in registry order)."""
+    from events.registry import handler_name, handlers_for
+
+    return handler_name(handlers_for(event_type)[-1])
+
+
 def handler_count(event_type: str) -> int:
     from events.models import ProcessedEvent
 
-    return ProcessedEvent.objects.filter(event_type=event_type).count()
+    return ProcessedEvent.objects.filter(handler=last_handler(event_type)).count()
 
 
 def levelup(rng, players) -> dict:
@@ -158,7 +171,14 @@ def levelup(rng, players) -> dict:
 
 
 def consumer_rate(
-    fake, players, n: int, consumers: int, workers: int, logdir: Path, event_type="match.completed"
+    fake,
+    players,
+    n: int,
+    consumers: int,
+    workers: int,
+    logdir: Path,
+    event_type="match.completed",
+    batch_size: int = 100,
 ) -> float:
     """Publish n messages, start the consumers, time the n handler commits (steady state)."""
     from events import pubsub
@@ -186,6 +206,10 @@ def consumer_rate(
                 "consume_events",
                 "--workers",
                 str(workers),
+                "--batch-size",
+                str(batch_size),
+                "--max-messages",
+                str(max(200, 2 * batch_size * workers)),
                 "--subscription",
                 topic_name,
                 "--log-interval",
@@ -206,7 +230,7 @@ def consumer_rate(
         for p in procs:
             stop(p)
     stamps = sorted(
-        ProcessedEvent.objects.filter(event_type=event_type)
+        ProcessedEvent.objects.filter(handler=last_handler(event_type))
         .order_by("-processed_at")
         .values_list("processed_at", flat=True)[:n]
     )
@@ -283,17 +307,34 @@ def latency(fake, players, n: int, rate: float, logdir: Path) -> tuple[float, fl
     app.conf.update(
         task_always_eager=False, broker_url=REDIS, task_default_queue=os.environ["BENCH_QUEUE"]
     )
-    client = Client(HTTP_AUTHORIZATION=f"Bearer {TOKEN}", HTTP_HOST="127.0.0.1")
     rng = random.Random(99)
-    sent = {}
+    matches = [random_match(rng, players) for _ in range(n)]
+    sent, senders = {}, 4
+    begin = time.time() + 0.5
+
+    def send(k: int) -> None:  # sender k posts matches k, k+senders, ... on a fixed schedule
+        from django.db import connection
+
+        client = Client(HTTP_AUTHORIZATION=f"Bearer {TOKEN}", HTTP_HOST="127.0.0.1")
+        try:
+            for i in range(k, n, senders):
+                time.sleep(max(0.0, begin + i / rate - time.time()))
+                t0 = time.time()
+                response = client.post(
+                    "/api/v1/matches/", matches[i], content_type="application/json"
+                )
+                assert response.status_code == 202, response.content
+                sent[matches[i]["match_id"]] = t0
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send, args=(k,)) for k in range(senders)]
     try:
-        for _ in range(n):
-            data = random_match(rng, players)
-            t0 = time.time()
-            response = client.post("/api/v1/matches/", data, content_type="application/json")
-            assert response.status_code == 202, response.content
-            sent[data["match_id"]] = t0
-            time.sleep(max(0.0, 1 / rate - (time.time() - t0)))
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        achieved = n / (max(sent.values()) - begin)
         deadline = time.monotonic() + 120
         while MatchResult.objects.filter(match_id__in=list(sent)).count() < n:
             if time.monotonic() > deadline:
@@ -304,7 +345,45 @@ def latency(fake, players, n: int, rate: float, logdir: Path) -> tuple[float, fl
         stop(worker)
     done = MatchResult.objects.filter(match_id__in=list(sent)).values_list("match_id", "created_at")
     lat = sorted(created.timestamp() - sent[str(mid)] for mid, created in done)
-    return statistics.median(lat), lat[int(len(lat) * 0.99) - 1]
+    return statistics.median(lat), lat[int(len(lat) * 0.99) - 1], achieved
+
+
+def in_process(players, n: int, batch_size: int, logdir: Path, suffix: str = "") -> dict:
+    """Apply n matches in this process through ``dispatch_batch``, in batches: statements per
+    match (counted) and a cProfile of the run (top 25 by cumulative time in profile.txt)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from events.dispatch import dispatch_batch
+    from events.services import build_envelope
+
+    rng = random.Random(7)
+    envelopes = [build_envelope("match.completed", random_match(rng, players)) for _ in range(n)]
+    batches = [envelopes[i : i + batch_size] for i in range(0, n, batch_size)]
+    with CaptureQueriesContext(connection) as ctx:
+        dispatch_batch(batches[0])
+    single = build_envelope("match.completed", random_match(rng, players))
+    with CaptureQueriesContext(connection) as one:
+        dispatch_batch([single])
+    started, cpu = time.perf_counter(), time.process_time()
+    for batch in batches[1 : len(batches) // 2 + 1]:
+        dispatch_batch(batch)
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    timed = sum(len(b) for b in batches[1 : len(batches) // 2 + 1])
+    profile = cProfile.Profile()
+    profile.enable()
+    for batch in batches[len(batches) // 2 + 1 :]:
+        dispatch_batch(batch)
+    profile.disable()
+    out = io.StringIO()
+    pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(30)
+    (logdir / f"profile{suffix}.txt").write_text(out.getvalue())
+    return {
+        f"statements_per_match{suffix}": round(len(ctx.captured_queries) / len(batches[0]), 1),
+        "statements_one_match_alone": len(one.captured_queries),
+        f"in_process_matches_per_s{suffix}": round(timed / elapsed, 1),
+        f"in_process_cpu_ms_per_match{suffix}": round(1000 * cpu / timed, 2),
+    }
 
 
 def pgbench_tps(seconds: int) -> float:
@@ -324,48 +403,83 @@ def pgbench_tps(seconds: int) -> float:
         admin_sql(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
 
 
+def pipeline(fake, players, args, logdir: Path, results: dict) -> None:
+    """Consumers, light handler, relay, latency and the in-process part, into ``results``."""
+    from events import pubsub
+
+    pubsub.setup()
+    results["pgbench_tps"] = round(pgbench_tps(args.pgbench_seconds), 1)
+    results["consumer_1_events_per_s"] = round(
+        consumer_rate(
+            fake, players, args.matches, 1, args.workers, logdir, batch_size=args.batch_size
+        ),
+        1,
+    )
+    results["consumer_2_events_per_s"] = round(
+        consumer_rate(
+            fake, players, args.matches, 2, args.workers, logdir, batch_size=args.batch_size
+        ),
+        1,
+    )
+    results["consumer_1_levelup_events_per_s"] = round(
+        consumer_rate(
+            fake,
+            players,
+            args.matches,
+            1,
+            args.workers,
+            logdir,
+            "player.levelup",
+            batch_size=args.batch_size,
+        ),
+        1,
+    )
+    print(json.dumps(results), flush=True)
+    results["relay_rows_per_s"] = round(relay_rate(args.relay_rows), 1)
+    print(json.dumps(results), flush=True)
+    p50, p99, achieved = latency(fake, players, args.latency_matches, args.latency_rate, logdir)
+    results["latency_p50_ms"] = round(p50 * 1000, 1)
+    results["latency_p99_ms"] = round(p99 * 1000, 1)
+    results["latency_post_rate_per_s"] = args.latency_rate
+    results["latency_post_rate_achieved_per_s"] = round(achieved, 1)
+    results.update(in_process(players, args.profile_matches, args.batch_size, logdir))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--matches", type=int, default=3000, help="per consumer measurement")
     parser.add_argument("--players", type=int, default=2000)
-    parser.add_argument("--workers", type=int, default=8, help="handler threads per consumer")
+    parser.add_argument("--workers", type=int, default=2, help="batch threads per consumer")
+    parser.add_argument("--batch-size", type=int, default=100, help="messages per batch")
     parser.add_argument("--relay-rows", type=int, default=5000)
-    parser.add_argument("--latency-matches", type=int, default=300)
-    parser.add_argument("--latency-rate", type=float, default=20.0, help="POSTs per second")
+    parser.add_argument("--latency-matches", type=int, default=1000)
+    parser.add_argument("--latency-rate", type=float, default=100.0, help="POSTs per second")
+    parser.add_argument("--profile-matches", type=int, default=1000)
+    parser.add_argument(
+        "--in-process-only",
+        action="store_true",
+        help="only the in-process part: statements per match, CPU per match, the profile",
+    )
     parser.add_argument("--pgbench-seconds", type=int, default=15)
     args = parser.parse_args()
 
     import django
 
     django.setup()
-    from events import pubsub
     from events.testing.pubsub_fake import FakePubSub
 
     fake = FakePubSub()
     os.environ["PUBSUB_EMULATOR_HOST"] = fake.start()
     logdir = Path(f"/tmp/{RUN}")
     logdir.mkdir(parents=True, exist_ok=True)
-    results = {"cpus": os.cpu_count()}
+    results = {"cpus": os.cpu_count(), "load_average_1m": round(os.getloadavg()[0], 2)}
     try:
         players = setup_database(args.players)
-        pubsub.setup()
-        results["pgbench_tps"] = round(pgbench_tps(args.pgbench_seconds), 1)
-        results["consumer_1_events_per_s"] = round(
-            consumer_rate(fake, players, args.matches, 1, args.workers, logdir), 1
-        )
-        results["consumer_2_events_per_s"] = round(
-            consumer_rate(fake, players, args.matches, 2, args.workers, logdir), 1
-        )
-        results["consumer_1_levelup_events_per_s"] = round(
-            consumer_rate(fake, players, args.matches, 1, args.workers, logdir, "player.levelup"), 1
-        )
-        print(json.dumps(results), flush=True)
-        results["relay_rows_per_s"] = round(relay_rate(args.relay_rows), 1)
-        print(json.dumps(results), flush=True)
-        p50, p99 = latency(fake, players, args.latency_matches, args.latency_rate, logdir)
-        results["latency_p50_ms"] = round(p50 * 1000, 1)
-        results["latency_p99_ms"] = round(p99 * 1000, 1)
-        results["latency_post_rate_per_s"] = args.latency_rate
+        if args.in_process_only:
+            results.update(in_process(players, args.profile_matches, args.batch_size, logdir))
+            results.update(in_process(players, 200, 1, logdir, suffix="_batch_of_1"))
+        else:
+            pipeline(fake, players, args, logdir, results)
     finally:
         from django.db import connections
 
@@ -379,6 +493,7 @@ def main() -> None:
         if keys:
             client.delete(*keys)
         client.delete(RUN)
+    results["load_average_1m_end"] = round(os.getloadavg()[0], 2)
     print(json.dumps(results, indent=2))
     print(f"logs: {logdir}")
 

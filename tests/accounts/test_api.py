@@ -60,11 +60,12 @@ def test_register_bad_fields_are_listed(api_client):
 
 def test_register_profile_failure_rolls_back_the_user(api_client, monkeypatch):
     import accounts.services
+    import profiles.receivers
 
     def broken(**kwargs):
         raise RuntimeError("profile store down")
 
-    monkeypatch.setattr(accounts.services, "profile_create", broken)
+    monkeypatch.setattr(profiles.receivers, "profile_create", broken)
     with pytest.raises(RuntimeError):
         accounts.services.user_register(
             email="atomic@example.com", password=PASSWORD, display_name="Atomic"

@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 
 from battlepass.models import BattlePassTier, PlayerSeasonProgress, Season
-from battlepass.services import award_xp
+from battlepass.services import xp_award
 from tests.battlepass.factories import SeasonFactory
 
 pytestmark = pytest.mark.django_db
@@ -53,7 +53,7 @@ def test_season_page_has_tiers_and_challenges_inline(admin_client):
 
 def test_progress_is_read_only(admin_client, user):
     SeasonFactory()
-    award_xp(user=user, amount=10, source="admin")
+    xp_award(user=user, amount=10, source="admin")
     progress = PlayerSeasonProgress.objects.get()
     assert admin_client.get("/admin/battlepass/playerseasonprogress/").status_code == 200
     page = admin_client.get(f"/admin/battlepass/playerseasonprogress/{progress.pk}/change/")

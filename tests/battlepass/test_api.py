@@ -3,7 +3,7 @@
 import pytest
 
 from battlepass.models import RewardClaim
-from battlepass.services import award_xp
+from battlepass.services import xp_award
 from cosmetics.models import Cosmetic, InventoryItem, Wallet, WalletEntry
 from cosmetics.serializers import CosmeticSerializer
 from cosmetics.services import wallet_change
@@ -126,21 +126,21 @@ def test_progress_of_a_new_player_and_after_xp(auth_client, user, season):
         "claimed_rewards": [],
         "claimable_rewards": [],
     }
-    award_xp(user=user, amount=2300, source="match", match_id="m")
+    xp_award(user=user, amount=2300, source="match", match_id="m")
     body = auth_client.get("/api/v1/battlepass/progress/").json()
     assert (body["current_tier"], body["current_xp"], body["xp_to_next_tier"]) == (2, 2300, 700)
     assert body["claimable_rewards"] == [{"tier": 1, "track": "free"}, {"tier": 2, "track": "free"}]
 
 
 def test_xp_to_next_tier_is_zero_at_max_tier(auth_client, user, season):
-    award_xp(user=user, amount=50_000, source="admin")
+    xp_award(user=user, amount=50_000, source="admin")
     body = auth_client.get("/api/v1/battlepass/progress/").json()
     assert (body["current_tier"], body["xp_to_next_tier"]) == (10, 0)
 
 
 def test_claim_free_coins_then_premium_after_buying(auth_client, user, season):
     coin_tiers(season, 2, free=100, premium=300)
-    award_xp(user=user, amount=1000, source="match", match_id="m")
+    xp_award(user=user, amount=1000, source="match", match_id="m")
     response = auth_client.post("/api/v1/battlepass/claim/", {"tier": 1, "track": "free"})
     assert response.status_code == 200
     body = response.json()
@@ -176,7 +176,7 @@ def test_claim_without_track_takes_both_for_premium_players(auth_client, user, s
     coin_tiers(season, 1, free=100, premium=300)
     wallet_change(user=user, currency="premium", amount=500, reason="test top-up")
     auth_client.post("/api/v1/battlepass/premium/")
-    award_xp(user=user, amount=1000, source="match", match_id="m")
+    xp_award(user=user, amount=1000, source="match", match_id="m")
     body = auth_client.post("/api/v1/battlepass/claim/", {"tier": 1}).json()
     assert body["granted"] == [
         {"type": "coins", "value": 100, "cosmetic": None},
@@ -188,7 +188,7 @@ def test_claim_without_track_takes_both_for_premium_players(auth_client, user, s
 
 def test_tier_not_reached_and_bad_input(auth_client, user, season):
     coin_tiers(season, 3)
-    award_xp(user=user, amount=1500, source="match", match_id="m")
+    xp_award(user=user, amount=1500, source="match", match_id="m")
     response = auth_client.post("/api/v1/battlepass/claim/", {"tier": 2})
     assert response.status_code == 400 and _code(response) == "BATTLEPASS_TIER_NOT_REACHED"
     for body in [{"tier": 0}, {"tier": "x"}, {}, {"tier": 1, "track": "gold"}, {"tier": 11}]:
@@ -199,7 +199,7 @@ def test_tier_not_reached_and_bad_input(auth_client, user, season):
 
 def test_claim_of_a_track_without_reward_is_404(auth_client, user, season):
     coin_tiers(season, 1, premium=None)
-    award_xp(user=user, amount=1000, source="match", match_id="m")
+    xp_award(user=user, amount=1000, source="match", match_id="m")
     response = auth_client.post("/api/v1/battlepass/claim/", {"tier": 1, "track": "premium"})
     assert response.status_code == 404
 
@@ -222,7 +222,7 @@ def test_cosmetic_reward_goes_to_inventory_then_converts_to_coins(auth_client, u
     TierFactory(
         season=season, tier_number=1, free_reward_type="cosmetic", free_reward_value="neon-skin"
     )
-    award_xp(user=user, amount=1000, source="match", match_id="m")
+    xp_award(user=user, amount=1000, source="match", match_id="m")
     body = auth_client.post("/api/v1/battlepass/claim/", {"tier": 1}).json()
     assert body["granted"][0]["type"] == "cosmetic"
     assert body["granted"][0]["cosmetic"]["slug"] == "neon-skin"
@@ -238,7 +238,7 @@ def test_cosmetic_reward_goes_to_inventory_then_converts_to_coins(auth_client, u
     from battlepass.services import season_activate
 
     season_activate(season=other_season)
-    award_xp(user=user, amount=1000, source="match", match_id="m2")
+    xp_award(user=user, amount=1000, source="match", match_id="m2")
     body = auth_client.post("/api/v1/battlepass/claim/", {"tier": 1}).json()
     assert body["granted"] == [{"type": "coins", "value": 800, "cosmetic": None}]
     assert _balance(user) == 800
@@ -253,7 +253,7 @@ def test_cosmetic_reward_goes_to_inventory_then_converts_to_coins(auth_client, u
 
 def test_xp_reward_goes_through_award_xp(auth_client, user, season):
     TierFactory(season=season, tier_number=1, free_reward_type="xp", free_reward_value="1000")
-    award_xp(user=user, amount=1000, source="match", match_id="m")
+    xp_award(user=user, amount=1000, source="match", match_id="m")
     body = auth_client.post("/api/v1/battlepass/claim/", {"tier": 1}).json()
     assert body["granted"] == [{"type": "xp", "value": 1000, "cosmetic": None}]
     assert body["progress"]["current_tier"] == 2 and body["progress"]["current_xp"] == 2000

@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from battlepass.models import ChallengeProgress, SeasonChallenge, XPLog
-from battlepass.services import award_xp, challenge_progress_record
+from battlepass.services import challenge_progress_record, xp_award
 from events.models import OutboxEvent
 from tests.battlepass.factories import SeasonFactory
 from tests.factories import UserFactory
@@ -81,11 +81,11 @@ def test_a_replayed_match_advances_nothing(user, season):
 
 def test_xp_earned_advances_from_award_xp_but_not_from_challenge_rewards(user, season):
     xp = _challenge(season, "xp-1000", "xp_earned", 1000, xp_reward=500)
-    award_xp(user=user, amount=600, source="match", match_id="m1")
+    xp_award(user=user, amount=600, source="match", match_id="m1")
     assert _progress(user, xp) == (600, False)
-    award_xp(user=user, amount=600, source="match", match_id="m1")  # replay: no progress
+    xp_award(user=user, amount=600, source="match", match_id="m1")  # replay: no progress
     assert _progress(user, xp) == (600, False)
-    award_xp(user=user, amount=450, source="daily_bonus", reference="d1")
+    xp_award(user=user, amount=450, source="daily_bonus", reference="d1")
     assert _progress(user, xp) == (1050, True)
     user.profile.refresh_from_db()
     assert user.profile.total_xp == 600 + 450 + 500

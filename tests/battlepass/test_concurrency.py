@@ -7,7 +7,7 @@ from django.db import connection
 
 from battlepass.errors import AlreadyClaimed
 from battlepass.models import RewardClaim, XPLog
-from battlepass.services import award_xp, battlepass_reward_claim
+from battlepass.services import battlepass_reward_claim, xp_award
 from cosmetics.models import Wallet, WalletEntry
 from tests.battlepass.factories import SeasonFactory, coin_tiers
 from tests.factories import UserFactory
@@ -45,7 +45,7 @@ def test_parallel_claims_of_one_tier_grant_once():
     user = UserFactory()
     season = SeasonFactory(xp_per_tier=100)
     coin_tiers(season, 1, free=100, premium=None)
-    award_xp(user=user, amount=100, source="match", match_id="m")
+    xp_award(user=user, amount=100, source="match", match_id="m")
 
     outcomes = _run_parallel(lambda: battlepass_reward_claim(user=user, tier=1, track="free"))
 
@@ -61,7 +61,7 @@ def test_parallel_awards_for_one_match_write_one_log():
     SeasonFactory()
 
     outcomes = _run_parallel(
-        lambda: award_xp(user=user, amount=150, source="match", match_id="match-42")
+        lambda: xp_award(user=user, amount=150, source="match", match_id="match-42")
     )
 
     assert not [o for o in outcomes if isinstance(o, Exception)]
@@ -81,7 +81,7 @@ def test_parallel_awards_for_different_matches_all_count():
     def award():
         with lock:
             n = next(counter)
-        return award_xp(user=user, amount=60, source="match", match_id=f"m{n}")
+        return xp_award(user=user, amount=60, source="match", match_id=f"m{n}")
 
     outcomes = _run_parallel(award)
     assert all(o.awarded for o in outcomes)

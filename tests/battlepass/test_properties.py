@@ -8,10 +8,10 @@ from hypothesis import strategies as st
 
 from battlepass.models import PlayerSeasonProgress, RewardClaim, Season
 from battlepass.services import (
-    award_xp,
     battlepass_premium_purchase,
     battlepass_reward_claim,
     calculate_match_xp,
+    xp_award,
 )
 from core.errors import ApplicationError
 from cosmetics.models import Wallet, WalletEntry
@@ -44,7 +44,7 @@ def test_property_9_awards_move_tiers_by_thresholds_crossed(season, xp_per_tier,
     user = UserFactory()
     total = 0
     for n, amount in enumerate(awards):
-        result = award_xp(user=user, amount=amount, source="match", match_id=f"m{n}")
+        result = xp_award(user=user, amount=amount, source="match", match_id=f"m{n}")
         crossed = (total + amount) // xp_per_tier - total // xp_per_tier
         total += amount
         assert result.current_xp == total and result.total_xp == total
@@ -115,7 +115,7 @@ def test_a_reward_is_granted_at_most_once_whatever_the_order(reward_season, oper
             elif op[0] == "premium":
                 battlepass_premium_purchase(user=user)
             else:
-                award_xp(user=user, amount=op[1], source="match", match_id=f"m{n}")
+                xp_award(user=user, amount=op[1], source="match", match_id=f"m{n}")
         except ApplicationError:
             pass
         claims = list(RewardClaim.objects.filter(user=user).values_list("tier", "track"))
@@ -126,7 +126,7 @@ def test_a_reward_is_granted_at_most_once_whatever_the_order(reward_season, oper
         battlepass_premium_purchase(user=user)
     except ApplicationError:
         pass
-    award_xp(user=user, amount=TIERS * 1000, source="admin")
+    xp_award(user=user, amount=TIERS * 1000, source="admin")
     for tier in range(1, TIERS + 1):
         try:
             battlepass_reward_claim(user=user, tier=tier)

@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 from django.test import override_settings
 
 from battlepass.models import RewardClaim, Season, SeasonEnd, SeasonRankReward
-from battlepass.services import award_xp
+from battlepass.services import xp_award
 from cosmetics.models import Cosmetic, InventoryItem, Wallet, WalletEntry
 from events.models import OutboxEvent
 from notifications.models import Notification
@@ -54,8 +54,8 @@ def world(db):
             user=user, current_elo=elo, peak_elo=elo, current_tier=_tier(elo), country=country
         )
         players.append(user)
-    award_xp(user=players[0], amount=250, source="admin")  # tiers 1, 2 unclaimed (free)
-    award_xp(user=players[3], amount=300, source="admin")  # tiers 1..3
+    xp_award(user=players[0], amount=250, source="admin")  # tiers 1, 2 unclaimed (free)
+    xp_award(user=players[3], amount=300, source="admin")  # tiers 1..3
     InventoryItem.objects.create(user=players[1], cosmetic=crown, source="shop")  # owned
     return season, players, crown
 

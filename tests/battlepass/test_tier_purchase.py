@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 
 from battlepass.models import PlayerSeasonProgress
-from battlepass.services import award_xp, battlepass_tiers_purchase
+from battlepass.services import battlepass_tiers_purchase, xp_award
 from cosmetics.errors import InsufficientFunds
 from cosmetics.models import Wallet, WalletEntry
 from cosmetics.services import wallet_change
@@ -36,7 +36,7 @@ def season(db):
 def test_buying_tiers_debits_and_raises_the_tier(auth_client, user, season):
     coin_tiers(season, 3, free=100, premium=None)
     wallet_change(user=user, currency="premium", amount=1000, reason="test top-up")
-    award_xp(user=user, amount=1500, source="admin")
+    xp_award(user=user, amount=1500, source="admin")
 
     response = auth_client.post(URL, {"tiers": 2}, format="json")
 
@@ -56,10 +56,10 @@ def test_buying_tiers_debits_and_raises_the_tier(auth_client, user, season):
 def test_xp_after_a_purchase_keeps_the_bought_tiers(user, season):
     wallet_change(user=user, currency="premium", amount=1000, reason="test top-up")
     battlepass_tiers_purchase(user=user, tiers=3)
-    award_xp(user=user, amount=2000, source="admin")
+    xp_award(user=user, amount=2000, source="admin")
     progress = PlayerSeasonProgress.objects.get(user=user, season=season)
     assert (progress.current_tier, progress.purchased_tiers) == (5, 3)
-    award_xp(user=user, amount=50_000, source="admin")
+    xp_award(user=user, amount=50_000, source="admin")
     progress.refresh_from_db()
     assert progress.current_tier == 10  # capped at max_tier
 
@@ -89,7 +89,7 @@ def test_invalid_counts_are_refused_and_charge_nothing(auth_client, user, season
 @pytest.mark.django_db
 def test_past_max_tier_is_refused(auth_client, user, season):
     wallet_change(user=user, currency="premium", amount=5000, reason="test top-up")
-    award_xp(user=user, amount=8000, source="admin")  # tier 8 of 10
+    xp_award(user=user, amount=8000, source="admin")  # tier 8 of 10
     response = auth_client.post(URL, {"tiers": 3}, format="json")
     assert response.status_code == 400 and _code(response) == "VALIDATION_ERROR"
     assert "at most 2" in response.json()["error"]["message"]

@@ -1,4 +1,4 @@
-"""calculate_match_xp and award_xp: tiers, lifetime XP, idempotency, events, no active season."""
+"""calculate_match_xp and xp_award: tiers, lifetime XP, idempotency, events, no active season."""
 
 import uuid
 
@@ -6,7 +6,7 @@ import pytest
 from django.db import transaction
 
 from battlepass.models import PlayerSeasonProgress, XPLog
-from battlepass.services import XPAwardResult, award_xp, calculate_match_xp
+from battlepass.services import XPAwardResult, calculate_match_xp, xp_award
 from events.models import OutboxEvent
 from tests.battlepass.factories import SeasonFactory, TierFactory
 
@@ -39,7 +39,7 @@ def _events(event_type):
 
 def test_award_adds_season_and_lifetime_xp_and_moves_tiers(user):
     season = SeasonFactory(xp_per_tier=1000, max_tier=10)
-    first = award_xp(user=user, amount=900, source="match", match_id="m1")
+    first = xp_award(user=user, amount=900, source="match", match_id="m1")
     assert first == XPAwardResult(
         awarded=True,
         amount=900,
@@ -51,7 +51,7 @@ def test_award_adds_season_and_lifetime_xp_and_moves_tiers(user):
         new_level=3,
         total_xp=900,
     )
-    second = award_xp(user=user, amount=250, source="match", match_id="m2")
+    second = xp_award(user=user, amount=250, source="match", match_id="m2")
     assert (second.old_tier, second.new_tier, second.current_xp) == (0, 1, 1150)
     progress = PlayerSeasonProgress.objects.get(user=user, season=season)
     assert (progress.current_xp, progress.current_tier) == (1150, 1)
@@ -62,14 +62,14 @@ def test_award_adds_season_and_lifetime_xp_and_moves_tiers(user):
 
 def test_tier_never_passes_max_tier(user):
     SeasonFactory(xp_per_tier=100, max_tier=3)
-    result = award_xp(user=user, amount=10_000, source="admin")
+    result = xp_award(user=user, amount=10_000, source="admin")
     assert result.new_tier == 3 and result.current_xp == 10_000
 
 
 def test_replay_of_a_match_is_a_no_op_returning_the_first_result(user):
     SeasonFactory()
-    first = award_xp(user=user, amount=120, source="match", match_id="abc")
-    again = award_xp(user=user, amount=999, source="match", match_id="abc")
+    first = xp_award(user=user, amount=120, source="match", match_id="abc")
+    again = xp_award(user=user, amount=999, source="match", match_id="abc")
     assert again.awarded is False
     assert again == XPAwardResult(**{**first.__dict__, "awarded": False})
     user.profile.refresh_from_db()
@@ -80,39 +80,39 @@ def test_replay_of_a_match_is_a_no_op_returning_the_first_result(user):
 def test_same_match_under_another_source_or_user_is_separate(user, make_user):
     SeasonFactory()
     other = make_user()
-    assert award_xp(user=user, amount=100, source="match", match_id="x").awarded
-    assert award_xp(user=other, amount=100, source="match", match_id="x").awarded
+    assert xp_award(user=user, amount=100, source="match", match_id="x").awarded
+    assert xp_award(user=other, amount=100, source="match", match_id="x").awarded
     challenge = uuid.uuid4()
-    assert award_xp(
+    assert xp_award(
         user=user, amount=50, source="season_challenge", match_id="x", challenge_id=challenge
     ).awarded
-    assert not award_xp(
+    assert not xp_award(
         user=user, amount=50, source="season_challenge", match_id="y", challenge_id=challenge
     ).awarded
 
 
 def test_reference_makes_awards_without_match_idempotent(user):
     SeasonFactory()
-    assert award_xp(user=user, amount=60, source="daily_bonus", reference="d:2026-11-25").awarded
-    assert not award_xp(
+    assert xp_award(user=user, amount=60, source="daily_bonus", reference="d:2026-11-25").awarded
+    assert not xp_award(
         user=user, amount=60, source="daily_bonus", reference="d:2026-11-25"
     ).awarded
-    assert award_xp(user=user, amount=60, source="daily_bonus", reference="d:2026-11-26").awarded
+    assert xp_award(user=user, amount=60, source="daily_bonus", reference="d:2026-11-26").awarded
     # No match id, challenge or reference: never deduplicated.
-    assert award_xp(user=user, amount=5, source="admin").awarded
-    assert award_xp(user=user, amount=5, source="admin").awarded
+    assert xp_award(user=user, amount=5, source="admin").awarded
+    assert xp_award(user=user, amount=5, source="admin").awarded
     user.profile.refresh_from_db()
     assert user.profile.total_xp == 130
 
 
 def test_no_active_season_still_gives_profile_xp(user):
     SeasonFactory(is_active=False)
-    result = award_xp(user=user, amount=400, source="match", match_id="m")
+    result = xp_award(user=user, amount=400, source="match", match_id="m")
     assert result.awarded and result.season_id is None
     assert (result.old_tier, result.new_tier, result.current_xp) == (0, 0, 0)
     assert result.total_xp == 400 and result.new_level == 2
     assert not PlayerSeasonProgress.objects.exists()
-    assert not award_xp(user=user, amount=400, source="match", match_id="m").awarded
+    assert not xp_award(user=user, amount=400, source="match", match_id="m").awarded
 
 
 def test_events_for_reached_reward_tiers_and_level_up(user):
@@ -128,7 +128,7 @@ def test_events_for_reached_reward_tiers_and_level_up(user):
         premium_reward_value="25",
     )
     TierFactory(season=season, tier_number=5, free_reward_type="coins", free_reward_value="70")
-    award_xp(user=user, amount=350, source="match", match_id="m1")
+    xp_award(user=user, amount=350, source="match", match_id="m1")
     rewards = _events("battlepass.reward_earned")
     assert [(e["tier_reached"], e["reward_type"], e["reward_value"]) for e in rewards] == [
         (1, "coins", "50"),
@@ -136,13 +136,13 @@ def test_events_for_reached_reward_tiers_and_level_up(user):
     ]
     assert all(e["user_id"] == str(user.pk) and e["season_id"] == str(season.pk) for e in rewards)
     assert _events("player.levelup") == []  # 350 XP is still level 1
-    award_xp(user=user, amount=100, source="match", match_id="m2")
+    xp_award(user=user, amount=100, source="match", match_id="m2")
     assert _events("player.levelup") == [
         {"user_id": str(user.pk), "old_level": 1, "new_level": 2, "total_xp": 450}
     ]
     # Tier 4 (no row) reached: no new reward event.
     assert len(_events("battlepass.reward_earned")) == 2
-    award_xp(user=user, amount=100, source="match", match_id="m2")  # replay: nothing new
+    xp_award(user=user, amount=100, source="match", match_id="m2")  # replay: nothing new
     assert len(_events("player.levelup")) == 1
 
 
@@ -150,21 +150,21 @@ def test_events_roll_back_with_the_outer_transaction(user):
     season = SeasonFactory(xp_per_tier=100)
     TierFactory(season=season, tier_number=1)
     with pytest.raises(RuntimeError), transaction.atomic():
-        award_xp(user=user, amount=1000, source="match", match_id="m")
+        xp_award(user=user, amount=1000, source="match", match_id="m")
         raise RuntimeError("the match handler failed")
     assert not XPLog.objects.exists()
     assert not OutboxEvent.objects.exists()
     user.profile.refresh_from_db()
     assert user.profile.total_xp == 0
-    assert award_xp(user=user, amount=1000, source="match", match_id="m").awarded
+    assert xp_award(user=user, amount=1000, source="match", match_id="m").awarded
 
 
 @pytest.mark.parametrize("amount", [0, -5, 1.5, True])
 def test_bad_amounts_are_refused(user, amount):
     with pytest.raises(ValueError):
-        award_xp(user=user, amount=amount, source="match")
+        xp_award(user=user, amount=amount, source="match")
 
 
 def test_unknown_source_is_refused(user):
     with pytest.raises(ValueError):
-        award_xp(user=user, amount=5, source="cheat")
+        xp_award(user=user, amount=5, source="cheat")

@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from battlepass.models import XPLog
-from battlepass.services import award_xp, calculate_match_xp
+from battlepass.services import calculate_match_xp, xp_award
 from tests.battlepass.factories import SeasonFactory
 
 
@@ -44,7 +44,7 @@ def test_replay_of_a_match_award_ignores_a_challenge_row_of_the_same_match(user,
     challenge = uuid.uuid4()
 
     def by_challenge(amount):
-        return award_xp(
+        return xp_award(
             user=user,
             amount=amount,
             source="season_challenge",
@@ -53,7 +53,7 @@ def test_replay_of_a_match_award_ignores_a_challenge_row_of_the_same_match(user,
         )
 
     def by_match(amount):
-        return award_xp(user=user, amount=amount, source="season_challenge", match_id="m")
+        return xp_award(user=user, amount=amount, source="season_challenge", match_id="m")
 
     first, second = (by_challenge, by_match) if challenge_first else (by_match, by_challenge)
     assert first(40).awarded and second(70).awarded
@@ -72,11 +72,11 @@ def test_an_award_conflicting_on_another_key_fails_the_callers_transaction(user)
     from django.db.transaction import TransactionManagementError
 
     SeasonFactory()
-    award_xp(user=user, amount=10, source="admin", reference="r-1")
+    xp_award(user=user, amount=10, source="admin", reference="r-1")
     with transaction.atomic():
         with pytest.raises(IntegrityError):
             # known by its match id, but its reference is another award's
-            award_xp(user=user, amount=20, source="admin", match_id="m-9", reference="r-1")
+            xp_award(user=user, amount=20, source="admin", match_id="m-9", reference="r-1")
         with pytest.raises(TransactionManagementError):
             XPLog.objects.count()
     assert XPLog.objects.filter(user=user).count() == 1

@@ -2,12 +2,13 @@
 
 from collections import Counter, defaultdict
 
+from battlepass.handlers import apply_match_xp
 from battlepass.models import ChallengeProgress, PlayerSeasonProgress, SeasonChallenge, XPLog
 from battlepass.services import calculate_match_xp
-from events.matches import apply_match_completed
 from events.models import ProcessedEvent
 from events.registry import handler_name
 from profiles.models import Profile
+from ranking.handlers import apply_match_ratings
 from ranking.models import MatchResult, PlayerRating
 
 START_ELO = 1200
@@ -134,7 +135,10 @@ def assert_applied_once(matches: list[dict], *, season=None, event_ids=None) -> 
         assert {str(p.user_id): p.current_xp for p in progress} == dict(xp_total)
         for p in progress:
             assert p.current_tier == season.tier_for_xp(p.current_xp)
-    processed = ProcessedEvent.objects.filter(handler=handler_name(apply_match_completed))
+    assert ProcessedEvent.objects.filter(handler=handler_name(apply_match_xp)).count() == len(
+        matches
+    )
+    processed = ProcessedEvent.objects.filter(handler=handler_name(apply_match_ratings))
     assert processed.count() == len(matches)
     if event_ids is not None:
         assert {str(e) for e in processed.values_list("event_id", flat=True)} == set(event_ids)

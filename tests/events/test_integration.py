@@ -10,10 +10,10 @@ import pytest
 from django.conf import settings
 
 from events import pubsub
-from events.matches import apply_match_completed
 from events.models import DeadLetter, OutboxEvent, ProcessedEvent
 from events.registry import handler_name
 from events.services import build_envelope
+from ranking.handlers import apply_match_ratings
 from tests.battlepass.factories import SeasonFactory, coin_tiers
 from tests.celery_broker import delete_queue, real_broker
 from tests.events import processes
@@ -22,7 +22,7 @@ from tests.events.expectations import assert_applied_once, make_challenges
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 URL = "/api/v1/matches/"
-MATCH_HANDLER = handler_name(apply_match_completed)
+MATCH_HANDLER = handler_name(apply_match_ratings)
 
 
 @pytest.fixture
@@ -202,7 +202,8 @@ def test_poison_messages_are_dead_lettered_and_the_rest_flow(
     matches = make_matches(make_user, 30, seed=5)
     post_all(service_client, matches)
     wait_applied(31, consumer)  # 30 + the stranger's rejection is recorded as handled
-    processes.wait_until(lambda: DeadLetter.objects.count() == 3, 30, "dead letters missing")
+    # the stranger is refused by both match handlers (ranking, battlepass): one row each
+    processes.wait_until(lambda: DeadLetter.objects.count() == 4, 30, "dead letters missing")
     reasons = " | ".join(DeadLetter.objects.values_list("reason", flat=True))
     assert "not JSON" in reasons
     assert "player1_id: No such player" in reasons

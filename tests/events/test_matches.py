@@ -5,11 +5,12 @@ import uuid
 
 import pytest
 
+from battlepass.handlers import apply_match_xp
 from battlepass.models import XPLog
-from events.dispatch import dispatch_envelope
-from events.matches import apply_match_completed
+from events.dispatch import MalformedEvent, check_envelope, dispatch_envelope
 from events.models import DeadLetter, IngestedMatch, OutboxEvent
 from events.services import build_envelope
+from ranking.handlers import apply_match_ratings
 from ranking.models import MatchResult, PlayerRating
 from tests.battlepass.factories import SeasonFactory, coin_tiers
 from tests.events.conftest import match_payload
@@ -47,7 +48,7 @@ def test_posted_match_updates_ratings_xp_and_battle_pass(
     types = set(OutboxEvent.objects.values_list("event_type", flat=True))
     assert {"match.completed", "battlepass.reward_earned"} <= types
     assert not OutboxEvent.objects.filter(published_at__isnull=True).exists()
-    assert IngestedMatch.objects.get().applied_at is not None
+    assert IngestedMatch.objects.get().event_id == uuid.UUID(event_id)
 
 
 @pytest.mark.django_db
@@ -59,10 +60,10 @@ def test_replayed_post_and_redelivered_event_change_nothing(
     event_id = _post(service_client, data, django_capture_on_commit_callbacks)
     assert _post(service_client, data, django_capture_on_commit_callbacks) == event_id
     envelope = OutboxEvent.objects.get(event_id=event_id).envelope
-    assert dispatch_envelope(envelope).duplicates == 1
+    assert dispatch_envelope(envelope).duplicates == 2  # one per handler: ranking, battlepass
     # the same match published by the game server on the bus, under another event id
     other = build_envelope("match.completed", data)
-    assert dispatch_envelope(other).processed == 1  # acknowledged, no second effect
+    assert dispatch_envelope(other).processed == 2  # acknowledged, no second effect
     assert MatchResult.objects.count() == 1 and XPLog.objects.count() == 2
     assert PlayerRating.objects.get(user=p1).draws == 1
 
@@ -95,24 +96,32 @@ def test_many_matches_between_shared_players(
     [
         (lambda d: d.update(player2_id=d["player1_id"], winner_id=None), "must differ"),
         (lambda d: d.update(winner_id=str(uuid.uuid4())), "winner must be one of the players"),
-        (
-            lambda d: d.update(player1_id=str(uuid.uuid4()), winner_id=None),
-            "player1_id: No such player",
-        ),
     ],
 )
-def test_bus_match_that_cannot_apply_is_dead_lettered(make_user, season, mutate, reason):
+def test_inconsistent_bus_match_is_malformed(make_user, mutate, reason):
+    """Players differ, the winner is one of them: the envelope's own checks, no user needed."""
     data = match_payload(make_user(), make_user())
     mutate(data)
-    envelope = build_envelope("match.completed", data)
-    result = dispatch_envelope(envelope, source="consumer")
-    assert len(result.rejected) == 1 and reason in result.rejected[0]
-    dead = DeadLetter.objects.get()
-    assert reason in dead.reason and dead.handler.endswith("apply_match_completed")
+    with pytest.raises(MalformedEvent, match=reason):
+        check_envelope(build_envelope("match.completed", data))
+
+
+@pytest.mark.django_db
+def test_bus_match_with_an_unknown_player_is_dead_lettered_by_each_handler(make_user, season):
+    data = match_payload(make_user(), make_user())
+    data.update(player1_id=str(uuid.uuid4()), winner_id=None)
+    result = dispatch_envelope(build_envelope("match.completed", data), source="consumer")
+    assert len(result.rejected) == 2 and all(
+        "player1_id: No such player" in r for r in result.rejected
+    )
+    handlers = set(DeadLetter.objects.values_list("handler", flat=True))
+    assert {h.rsplit(".", 1)[1] for h in handlers} == {"apply_match_ratings", "apply_match_xp"}
     assert not MatchResult.objects.exists() and not XPLog.objects.exists()
 
 
-def test_handler_is_registered_at_startup():
+def test_handlers_are_registered_at_startup_by_their_apps():
     from events.registry import handlers_for
 
-    assert apply_match_completed in handlers_for("match.completed")
+    assert handlers_for("match.completed") == [apply_match_ratings, apply_match_xp] or set(
+        handlers_for("match.completed")
+    ) == {apply_match_ratings, apply_match_xp}

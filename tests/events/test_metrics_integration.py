@@ -9,17 +9,17 @@ import uuid
 import pytest
 
 from events import pubsub
-from events.matches import apply_match_completed
 from events.models import OutboxEvent, ProcessedEvent
 from events.registry import handler_name
 from events.services import build_envelope
+from ranking.handlers import apply_match_ratings
 from tests.events import processes
 from tests.events.conftest import match_payload
 from tests.events.test_integration import broker_queue, post_all  # noqa: F401 - fixture
 from tests.metrics import Scrape, free_port, scrape_client, scrape_url
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-MATCH = handler_name(apply_match_completed)
+MATCH = handler_name(apply_match_ratings)
 MATCHES = 5
 
 

@@ -14,7 +14,7 @@ from django.core.management import call_command
 
 from battlepass.models import RewardClaim, SeasonEnd, SeasonRankReward
 from battlepass.season_end import season_end_start, season_end_step
-from battlepass.services import award_xp
+from battlepass.services import xp_award
 from cosmetics.models import Wallet, WalletEntry
 from events.models import OutboxEvent
 from events.services import match_ingest
@@ -53,7 +53,7 @@ def _world():
             user=user, current_elo=elo, peak_elo=elo, current_tier=tier_for(elo)
         )
         if i % 2:
-            award_xp(user=user, amount=200, source="admin")  # tiers 1 and 2 unclaimed
+            xp_award(user=user, amount=200, source="admin")  # tiers 1 and 2 unclaimed
         players.append((user, elo))
     return season, players
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from core.cache import get_or_set_json
 from profiles.errors import ProfileValidationError
 from profiles.models import Profile
-from profiles.services import add_xp, profile_cache_key, profile_update
+from profiles.services import profile_cache_key, profile_update, profile_xp_add
 from profiles.signals import profile_changed
 from tests.conftest import bearer_client
 
@@ -248,7 +248,7 @@ def test_public_read_is_cached_and_every_change_invalidates_it(
     assert cache.get(key) is None
     assert api_client.get(f"/api/v1/profiles/{user.pk}/").json()["bio"] == "fresh"
     with django_capture_on_commit_callbacks(execute=True):
-        add_xp(user, 900)
+        profile_xp_add(user, 900)
     assert cache.get(key) is None
     assert api_client.get(f"/api/v1/profiles/{user.pk}/").json()["level"] == 3
     with django_capture_on_commit_callbacks(execute=True):
@@ -328,7 +328,7 @@ def test_add_xp_keeps_level_in_step_with_total_xp(user, amounts):
 
     for amount in amounts:
         start = Profile.objects.get(pk=user.pk)
-        change = add_xp(user, amount)
+        change = profile_xp_add(user, amount)
         assert change.old_level == start.level
         assert change.total_xp == start.total_xp + amount
         assert change.new_level == level_for_xp(change.total_xp)
@@ -338,7 +338,7 @@ def test_add_xp_keeps_level_in_step_with_total_xp(user, amounts):
 
 def test_add_xp_refuses_negative_amounts(user):
     with pytest.raises(ValueError):
-        add_xp(user, -1)
+        profile_xp_add(user, -1)
 
 
 def test_schema_lists_the_profile_endpoints(api_client):

@@ -8,7 +8,7 @@ from core.redis import get_redis
 from profiles.models import Profile
 from ranking.elo import tier_for
 from ranking.models import PlayerRating
-from ranking.services import update_ratings
+from ranking.services import rating_update
 
 
 def _closed_port() -> int:
@@ -42,7 +42,7 @@ def play(django_capture_on_commit_callbacks):
 
     def _play(p1, p2, winner=None, **kwargs):
         with django_capture_on_commit_callbacks(execute=True):
-            return update_ratings(
+            return rating_update(
                 match_id=kwargs.pop("match_id", uuid.uuid4()),
                 player1_id=p1.pk,
                 player2_id=p2.pk,

@@ -11,7 +11,7 @@ from events.models import OutboxEvent
 from profiles.models import Profile
 from ranking.leaderboard import board_key, encode_member
 from ranking.models import BoardSize, MatchResult, PlayerRating
-from ranking.services import rating_country_sync, rating_listed_set, update_ratings
+from ranking.services import rating_country_sync, rating_listed_set, rating_update
 
 pytestmark = pytest.mark.django_db
 
@@ -96,7 +96,7 @@ def test_invalid_matches_are_refused_and_change_nothing(make_user, change, field
     kwargs = {"match_id": uuid.uuid4(), "player1_id": a.pk, "player2_id": b.pk, "winner_id": a.pk}
     kwargs.update(change(a, b, c))
     with pytest.raises(ValidationFailed) as err:
-        update_ratings(**kwargs)
+        rating_update(**kwargs)
     assert field in err.value.details
     assert not PlayerRating.objects.exists() and not MatchResult.objects.exists()
 
@@ -104,7 +104,7 @@ def test_invalid_matches_are_refused_and_change_nothing(make_user, change, field
 def test_unknown_player_is_refused(make_user):
     a = make_user()
     with pytest.raises(ValidationFailed):
-        update_ratings(
+        rating_update(
             match_id=uuid.uuid4(), player1_id=a.pk, player2_id=uuid.uuid4(), winner_id=None
         )
     assert not MatchResult.objects.exists()
@@ -187,7 +187,7 @@ def test_ten_concurrent_matches_sharing_a_player_lose_no_update(make_user):
 
     def run(other):
         try:
-            update_ratings(
+            rating_update(
                 match_id=uuid.uuid4(), player1_id=other.pk, player2_id=hub.pk, winner_id=hub.pk
             )
         except Exception as exc:  # pragma: no cover - reported below
@@ -225,7 +225,7 @@ def test_the_same_match_id_applied_concurrently_counts_once(make_user):
     def run():
         try:
             results.append(
-                update_ratings(match_id=match_id, player1_id=a.pk, player2_id=b.pk, winner_id=a.pk)
+                rating_update(match_id=match_id, player1_id=a.pk, player2_id=b.pk, winner_id=a.pk)
             )
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)

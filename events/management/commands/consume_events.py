@@ -38,7 +38,17 @@ class Command(BaseCommand):
             help="Flow control: at most N messages in flight per subscription (default 200).",
         )
         parser.add_argument(
-            "--workers", type=int, default=8, help="Handler threads per subscription (default 8)."
+            "--workers",
+            type=int,
+            default=2,
+            help="Threads applying batches, each its own database connection (default 2).",
+        )
+        parser.add_argument(
+            "--batch-size",
+            type=int,
+            default=100,
+            help="At most N messages per batch; a batch handler applies them in one "
+            "transaction (default 100).",
         )
         parser.add_argument(
             "--lease-seconds",
@@ -110,12 +120,13 @@ class Command(BaseCommand):
         ]
         if not names:
             raise CommandError("No handlers are registered and no --subscription was given.")
-        if options["max_messages"] < 1 or options["workers"] < 1:
-            raise CommandError("--max-messages and --workers must be at least 1.")
+        if min(options["max_messages"], options["workers"], options["batch_size"]) < 1:
+            raise CommandError("--max-messages, --workers and --batch-size must be at least 1.")
         consumer = Consumer(
             names,
             max_messages=options["max_messages"],
             workers=options["workers"],
+            batch_size=options["batch_size"],
             log_interval=options["log_interval"],
             lease_seconds=options["lease_seconds"],
         )

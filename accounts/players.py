@@ -1,0 +1,27 @@
+"""Players of a reported match: the one check that needs users (they exist and may play: a
+deactivated player is refused like an unknown one). Used at ingestion (registered by ranking
+as the ``match.completed`` check) and by the match handlers of ranking and battlepass."""
+
+from accounts.models import User
+
+
+def active_players(ids) -> dict[str, User]:
+    """The active users among ``ids``, by id string, in one query."""
+    users = User.objects.filter(is_active=True).in_bulk({str(i) for i in ids})
+    return {str(pk): user for pk, user in users.items()}
+
+
+def match_player_problems(data: dict, players: dict | None = None) -> dict[str, list[str]]:
+    """Field → messages: each player of ``data`` must be an active user (``players``: the
+    result of ``active_players`` when the caller has it)."""
+    if players is None:
+        players = active_players([data["player1_id"], data["player2_id"]])
+    return {
+        key: ["No such player."]
+        for key in ("player1_id", "player2_id")
+        if str(data[key]) not in players
+    }
+
+
+def describe(problems: dict[str, list[str]]) -> str:
+    return "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in problems.items())
