@@ -75,6 +75,14 @@ BENCH_EVENTS_MATCHES ?= 3000
 bench-events: install check-services
 	$(PY) bench/events/run.py --matches $(BENCH_EVENTS_MATCHES)
 
+## HTTP benchmark of the read paths (README, Benchmarks): gunicorn as the Procfile starts it,
+## wrk against auth/me, the boards, ratings and the shop beside /healthz and a trivial view.
+BENCH_HTTP_SIZES ?= 100000
+BENCH_HTTP_SECONDS ?= 10
+.PHONY: bench-http
+bench-http: install check-services
+	$(PY) bench/http/run.py --sizes $(BENCH_HTTP_SIZES) --duration $(BENCH_HTTP_SECONDS)
+
 ## Mutation testing (README, Mutation testing): cosmic-ray and the hand-written mutants of
 ## mutation/handmade.toml over the core modules, each against its own tests; prints every
 ## survivor and the score per module. Slow (not part of `make test`). MUTATION_ONLY=elo,xp.

@@ -147,13 +147,13 @@ class SeasonAdmin(admin.ModelAdmin):
 
     @admin.display(description="state")
     def state_shown(self, obj):
-        return obj.state
+        return "—" if obj._state.adding else obj.state
 
     @admin.display(description="season end")
     def season_end_shown(self, obj):
         from django.urls import reverse
 
-        if obj.state not in ("ending", "ended"):
+        if obj._state.adding or obj.state not in ("ending", "ended"):
             return "—"
         run = obj.end_run
         standings = reverse("admin:ranking_seasonstanding_changelist")

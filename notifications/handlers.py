@@ -165,6 +165,7 @@ def on_season_ended(data: dict):
         {
             "season_id": data["season_id"],
             "season_number": data["season_number"],
+            "season_name": data["season_name"],
             "final_rank": data["final_rank"],
             "final_country_rank": data["final_country_rank"],
             "final_elo": data["final_elo"],

@@ -47,7 +47,7 @@ def test_serves_until_sigterm_and_setup_waits_for_it(emulator, monkeypatch, caps
         pubsub.reset_clients()
         try:
             call_command("setup_pubsub", "--wait", "60")  # may start before the fake listens
-            assert "setup_pubsub: 14 created" in capsys.readouterr().out
+            assert "setup_pubsub: 16 created" in capsys.readouterr().out
             call_command("setup_pubsub", "--wait", "60")  # idempotent
             assert "setup_pubsub: 0 created" in capsys.readouterr().out
         finally:

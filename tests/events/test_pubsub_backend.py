@@ -34,6 +34,7 @@ def test_setup_pubsub_creates_everything_once(pubsub_env, settings):
             "player-levelup",
             "challenge-completed",
             "tier-changed",
+            "season-ended",
             "dead-letter",
         )
     }

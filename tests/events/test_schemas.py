@@ -12,6 +12,10 @@ API_FIELDS = {
     "player.levelup": "user_id, old_level, new_level, total_xp",
     "battlepass.challenge_completed": "user_id, season_id, challenge_id, xp_reward",
     "ranking.tier_changed": "user_id, old_tier, new_tier, elo",
+    # Not in API.md's event table: the season end's per-player event, which notifications
+    # consumes to write the `season_ended` notification (API.md, Season end, step 5).
+    "season.ended": "user_id, season_id, season_number, season_name, final_rank, "
+    "final_country_rank, final_elo, final_tier, rewards",
 }
 API_TOPICS = {
     "match.completed": "match-completed",
@@ -20,6 +24,7 @@ API_TOPICS = {
     "player.levelup": "player-levelup",
     "battlepass.challenge_completed": "challenge-completed",
     "ranking.tier_changed": "tier-changed",
+    "season.ended": "season-ended",
 }
 
 

@@ -1,4 +1,4 @@
-"""Envelopes of the five consumed event types, and direct delivery to the inbox handlers."""
+"""Envelopes of the six consumed event types, and direct delivery to the inbox handlers."""
 
 import uuid
 from datetime import datetime
@@ -14,6 +14,7 @@ HANDLERS = {
     "battlepass.challenge_completed": handlers.on_battlepass_challenge_completed,
     "player.cosmetic_purchased": handlers.on_player_cosmetic_purchased,
     "ranking.tier_changed": handlers.on_ranking_tier_changed,
+    "season.ended": handlers.on_season_ended,
 }
 
 KIND_OF = {
@@ -22,6 +23,7 @@ KIND_OF = {
     "battlepass.challenge_completed": NotificationKind.CHALLENGE_COMPLETED,
     "player.cosmetic_purchased": NotificationKind.COSMETIC_PURCHASED,
     "ranking.tier_changed": NotificationKind.RANK_TIER_CHANGED,
+    "season.ended": NotificationKind.SEASON_ENDED,
 }
 
 
@@ -54,6 +56,17 @@ def sample_data(event_type: str, user_id) -> dict:
             "old_tier": "Gold",
             "new_tier": "Platinum",
             "elo": 1604,
+        },
+        "season.ended": {
+            "user_id": user_id,
+            "season_id": 3,
+            "season_number": 3,
+            "season_name": "Season 3",
+            "final_rank": 12,
+            "final_country_rank": None,
+            "final_elo": 1720,
+            "final_tier": "Platinum",
+            "rewards": [{"type": "coins", "value": 500}],
         },
     }[event_type]
 

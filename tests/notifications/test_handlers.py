@@ -22,6 +22,7 @@ EXPECTED_TEXT = {
     "battlepass.challenge_completed": ("Challenge completed!", "You earned 250 XP."),
     "player.cosmetic_purchased": ("Purchase complete", "Your new skin is in your inventory."),
     "ranking.tier_changed": ("Promoted!", "You reached Platinum tier."),
+    "season.ended": ("Season 3 has ended", "You finished #12 in Platinum. Rewards: 500 coins."),
 }
 
 
@@ -155,6 +156,20 @@ def _events(draw, user_id):
             ),
             price_paid=draw(st.integers(0, 10**6)),
             currency=draw(st.sampled_from(["coins", "premium"])),
+        )
+    elif event_type == "season.ended":
+        data.update(
+            final_rank=draw(st.integers(1, 10**6)),
+            final_elo=draw(st.integers(100, 3000)),
+            final_tier=draw(_tiers),
+            rewards=draw(
+                st.lists(
+                    st.fixed_dictionaries(
+                        {"type": st.just("coins"), "value": st.integers(1, 10**6)}
+                    ),
+                    max_size=3,
+                )
+            ),
         )
     else:
         data.update(old_tier=draw(_tiers), new_tier=draw(_tiers), elo=draw(st.integers(100, 3000)))

@@ -36,6 +36,7 @@ def test_every_kind_through_publish_and_a_redelivery_makes_one_row_each(user):
         "battlepass.challenge_completed",
         "player.cosmetic_purchased",
         "ranking.tier_changed",
+        "season.ended",
     ]
     with transaction.atomic():
         published = [events.publish(t, sample_data(t, user.pk)) for t in event_types]

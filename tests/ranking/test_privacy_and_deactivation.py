@@ -151,6 +151,8 @@ def test_bus_match_naming_a_deactivated_player_is_dead_lettered(
     _deactivate(gone, django_capture_on_commit_callbacks)
     data = match_payload(gone, other)
     result = dispatch_envelope(build_envelope("match.completed", data), source="consumer")
-    assert len(result.rejected) == 1 and "player1_id: No such player" in result.rejected[0]
-    assert "No such player" in DeadLetter.objects.get().reason
+    # Refused by each of the two match handlers (ranking, battlepass): nothing applied.
+    assert len(result.rejected) == 2
+    assert all("player1_id: No such player" in reason for reason in result.rejected)
+    assert all("No such player" in d.reason for d in DeadLetter.objects.all())
     assert not MatchResult.objects.exists() and not IngestedMatch.objects.exists()
