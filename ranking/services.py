@@ -212,7 +212,11 @@ def _apply_locked(matches: list[MatchToRate], locked, created) -> list[RatingUpd
 
 def _update_ratings_rows(ratings: list[PlayerRating]) -> None:
     """One ``UPDATE … FROM (VALUES …)`` of the match fields of locked rating rows (Django's
-    ``bulk_update`` builds a CASE per field and row, which costs more Python than the match)."""
+    ``bulk_update`` builds a CASE per field and row, which costs more Python than the match).
+    The embedded default (SQLite) has neither the casts nor ``AS v (columns)``: ``bulk_update``."""
+    if connection.vendor != "postgresql":
+        PlayerRating.objects.bulk_update(ratings, _MATCH_FIELDS)
+        return
     meta, quote = PlayerRating._meta, connection.ops.quote_name
     fields = [meta.get_field(name) for name in _MATCH_FIELDS]
     key = meta.pk
