@@ -25,3 +25,19 @@ def match_player_problems(data: dict, players: dict | None = None) -> dict[str, 
 
 def describe(problems: dict[str, list[str]]) -> str:
     return "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in problems.items())
+
+
+def matches_with_players(envelopes: list[dict]) -> tuple[dict[str, str], list[dict], dict]:
+    """A batch of ``match.completed`` envelopes split in one query: (event id → why refused,
+    the envelopes whose players are all active, in order, and those players by id)."""
+    players = active_players(
+        {e["data"][k] for e in envelopes for k in ("player1_id", "player2_id")}
+    )
+    rejected, accepted = {}, []
+    for envelope in envelopes:
+        problems = match_player_problems(envelope["data"], players)
+        if problems:
+            rejected[envelope["event_id"]] = describe(problems)
+        else:
+            accepted.append(envelope)
+    return rejected, accepted, players

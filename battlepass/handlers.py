@@ -11,7 +11,7 @@ apart from ranking's. Matches whose players are not active users are refused (de
 
 import uuid
 
-from accounts.players import active_players, describe, match_player_problems
+from accounts.players import matches_with_players
 from battlepass.challenges import challenge_progress_record, season_challenges
 from battlepass.selectors import season_active_get
 from battlepass.xp import calculate_match_xp, progress_lock_many, xp_award
@@ -21,16 +21,8 @@ from profiles.services import profiles_lock
 
 @handles("match.completed", batch=True)
 def apply_match_xp(envelopes: list[dict]) -> dict[str, str]:
-    players = active_players(
-        {e["data"][k] for e in envelopes for k in ("player1_id", "player2_id")}
-    )
-    rejected, matches = {}, []
-    for envelope in envelopes:
-        problems = match_player_problems(envelope["data"], players)
-        if problems:
-            rejected[envelope["event_id"]] = describe(problems)
-        else:
-            matches.append(envelope["data"])
+    rejected, accepted, players = matches_with_players(envelopes)
+    matches = [envelope["data"] for envelope in accepted]
     if not matches:
         return rejected
     user_ids = sorted({uuid.UUID(d[k]) for d in matches for k in ("player1_id", "player2_id")})

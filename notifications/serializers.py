@@ -70,7 +70,7 @@ class NotificationMarkReadIdsSerializer(serializers.Serializer):
 
 @extend_schema_field({"type": "boolean", "enum": [True]})
 class _TrueField(serializers.BooleanField):
-    pass
+    """``all`` of the read-all body: documented as the literal ``true``."""
 
 
 class NotificationMarkReadAllSerializer(serializers.Serializer):

@@ -12,7 +12,7 @@ import uuid
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from accounts.players import active_players, describe, match_player_problems
+from accounts.players import match_player_problems, matches_with_players
 from events.registry import checks, handles
 from ranking.services import MatchToRate, ratings_apply
 
@@ -36,15 +36,6 @@ def _to_rate(envelope: dict) -> MatchToRate:
 
 @handles("match.completed", batch=True)
 def apply_match_ratings(envelopes: list[dict]) -> dict[str, str]:
-    players = active_players(
-        {e["data"][k] for e in envelopes for k in ("player1_id", "player2_id")}
-    )
-    rejected, matches = {}, []
-    for envelope in envelopes:
-        problems = match_player_problems(envelope["data"], players)
-        if problems:
-            rejected[envelope["event_id"]] = describe(problems)
-        else:
-            matches.append(_to_rate(envelope))
-    ratings_apply(matches)
+    rejected, accepted, _ = matches_with_players(envelopes)
+    ratings_apply([_to_rate(envelope) for envelope in accepted])
     return rejected

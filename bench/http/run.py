@@ -17,13 +17,13 @@ import os
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from bench.ranking.run import (  # noqa: E402
+    Server,
     bench_env,
     clear_redis,
     drop_database,
@@ -60,7 +60,7 @@ GOALS = {
 }
 
 
-class Gunicorn:
+class Gunicorn(Server):
     """``gunicorn -c config/gunicorn.py`` with the shipped defaults (workers, threads)."""
 
     def __init__(self):
@@ -72,28 +72,7 @@ class Gunicorn:
             env=env,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"gunicorn exited with {self.proc.returncode}")
-            try:
-                urllib.request.urlopen(self.url("/healthz"), timeout=1).read()
-                time.sleep(1)  # every worker booted
-                return
-            except OSError:
-                time.sleep(0.3)
-        self.stop()
-        raise RuntimeError("gunicorn did not start")
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def stop(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+        self.wait_until_up()
 
 
 def seed(n: int) -> dict:

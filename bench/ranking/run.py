@@ -193,12 +193,16 @@ class Server:
             cwd=ROOT,
             env=env,
         )
+        self.wait_until_up()
+
+    def wait_until_up(self) -> None:
+        """Until /healthz answers (and every worker had a second to boot), or RuntimeError."""
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"gunicorn exited with {self.proc.returncode}")
             try:
-                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=1).read()
+                urllib.request.urlopen(self.url("/healthz"), timeout=1).read()
                 time.sleep(1)  # every worker booted
                 if self.proc.poll() is None:
                     return

@@ -44,7 +44,7 @@ def test_users_are_counted_by_account_not_address(settings):
     refused = second.get(ME, REMOTE_ADDR="198.51.100.99")
     assert statuses == [200, 200] and refused.status_code == 429
     assert refused.json()["error"]["code"] == "RATE_LIMITED"
-    assert 1 <= int(refused["Retry-After"]) <= 60
+    assert int(refused["Retry-After"]) in (59, 60)  # the rest of the 60 s window just opened
     assert bearer_client(UserFactory()).get(ME).status_code == 200  # others are not affected
 
 

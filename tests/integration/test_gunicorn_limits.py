@@ -2,6 +2,7 @@
 free port): requests over the documented size limits get the JSON envelope from Django (414 /
 431), because gunicorn's own limits sit above them and its HTML error pages are never reached."""
 
+import contextlib
 import http.client
 import json
 import os
@@ -69,12 +70,10 @@ def web(tmp_path_factory):
         deadline = time.monotonic() + 120
         while True:
             assert proc.poll() is None, log.read_text()
-            try:
+            assert time.monotonic() < deadline, log.read_text()
+            with contextlib.suppress(OSError):  # not listening yet
                 if _request(port, "GET", "/healthz")[0] == 200:
                     break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, log.read_text()
             time.sleep(0.3)
         yield port
     finally:
