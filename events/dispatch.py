@@ -1,10 +1,11 @@
 """From delivered messages to committed handler effects, exactly once per (event, handler).
 
 ``parse_message`` turns Pub/Sub bytes into a checked envelope (or ``MalformedEvent``);
-``dispatch_batch`` runs every registered handler over a list of envelopes: a batch handler once
-over the events it has not applied yet, in one transaction with their ``ProcessedEvent`` rows
-(one INSERT); a one-event handler once per event, each in its own transaction. A duplicate is
-skipped, a rejection is recorded in the dead-letter table. When a batch's transaction fails it is
+``dispatch_batch`` runs every registered handler over a list of envelopes, once over the events
+it has not applied yet, in one transaction with their ``ProcessedEvent`` rows (one INSERT): a
+batch handler with the list, a one-event handler per event, each event in a savepoint (so one
+commit per batch, not per event). A duplicate is skipped, a rejection is recorded in the
+dead-letter table. When a batch's transaction fails it is
 split in halves and each half retried, down to the single event, so one poison event neither
 blocks nor redoes its neighbours; the events that still fail alone are returned in ``failed``
 (the caller nacks them and the bus redelivers). ``dispatch_envelope`` is the one-event form,
@@ -152,7 +153,8 @@ def _mark_rejected(event_ids, handler: str) -> None:
 
 
 def _apply(fn, name: str, event_type: str, envelopes: list[dict], source: str):
-    """One transaction: claim, apply the fresh events. Returns (fresh, duplicates, rejected)."""
+    """One transaction: claim, apply the fresh events. Returns (fresh, duplicates, rejected,
+    failed)."""
     with transaction.atomic():
         claimed = _claim_many([e["event_id"] for e in envelopes], name, event_type)
         fresh, duplicates = [], []
@@ -163,10 +165,17 @@ def _apply(fn, name: str, event_type: str, envelopes: list[dict], source: str):
             else:
                 duplicates.append(envelope)
         rejected: dict[str, str] = {}
+        failed: dict[str, Exception] = {}
         if fresh and is_batch(fn):
             rejected = dict(fn(fresh) or {})
+        elif len(fresh) == 1:
+            fn(fresh[0])  # a refusal propagates: ``_run`` records it
         elif fresh:
-            fn(fresh[0])
+            rejected, failed = _each(fn, fresh)
+        if failed:  # retried on redelivery as if never seen
+            ProcessedEvent.objects.filter(
+                event_id__in=[uuid.UUID(e) for e in failed], handler=name
+            ).delete()
         if rejected:
             _mark_rejected(rejected, name)
             for envelope in fresh:
@@ -177,7 +186,24 @@ def _apply(fn, name: str, event_type: str, envelopes: list[dict], source: str):
                         handler=name,
                         source=source,
                     )
-    return fresh, duplicates, rejected
+    return fresh, duplicates, rejected, failed
+
+
+def _each(fn, envelopes: list[dict]) -> tuple[dict[str, str], dict[str, Exception]]:
+    """A one-event handler over several events in the batch's transaction, each event in a
+    savepoint: a refusal or a failure rolls back that event's effects alone (returned as
+    rejected or failed: called once per delivery, as alone). A failure that leaves the
+    transaction unusable fails the batch at its next statement, which ``_run`` then splits."""
+    rejected, failed = {}, {}
+    for envelope in envelopes:
+        try:
+            with transaction.atomic():
+                fn(envelope)
+        except EventRejected as exc:
+            rejected[envelope["event_id"]] = exc.reason
+        except Exception as exc:  # noqa: BLE001 - reported in ``failed``, nacked
+            failed[envelope["event_id"]] = exc
+    return rejected, failed
 
 
 def _run(fn, name: str, event_type: str, envelopes: list[dict], result, source: str) -> list:
@@ -185,7 +211,7 @@ def _run(fn, name: str, event_type: str, envelopes: list[dict], result, source: 
     applied now."""
     started = metrics.clock()
     try:
-        fresh, duplicates, rejected = _apply(fn, name, event_type, envelopes, source)
+        fresh, duplicates, rejected, failed = _apply(fn, name, event_type, envelopes, source)
     except EventRejected as exc:  # a one-event handler refused it
         envelope = envelopes[0]
         with transaction.atomic():
@@ -212,7 +238,12 @@ def _run(fn, name: str, event_type: str, envelopes: list[dict], result, source: 
         metrics.handler_done(event_type, name, "duplicate")
     applied = []
     for envelope in fresh:
-        if envelope["event_id"] in rejected:
+        if envelope["event_id"] in failed:
+            exc = failed[envelope["event_id"]]
+            logger.warning("Handler %s failed on %s: %r", name, envelope["event_id"], exc)
+            result.failed.setdefault(envelope["event_id"], exc)
+            metrics.handler_done(event_type, name, "failed", metrics.clock() - share)
+        elif envelope["event_id"] in rejected:
             result.rejected.append(rejected[envelope["event_id"]])
             metrics.handler_done(event_type, name, "rejected", metrics.clock() - share)
         else:
@@ -232,10 +263,8 @@ def dispatch_batch(envelopes: list[dict], *, source: str = "") -> DispatchResult
         applied: dict[str, dict] = {}
         for fn in handlers_for(event_type):
             name = handler_name(fn)
-            batches = [group] if is_batch(fn) else [[e] for e in group]
-            for batch in batches:
-                for envelope in _run(fn, name, event_type, batch, result, source):
-                    applied[envelope["event_id"]] = envelope
+            for envelope in _run(fn, name, event_type, group, result, source):
+                applied[envelope["event_id"]] = envelope
         for envelope in applied.values():
             metrics.event_applied(envelope)
     return result

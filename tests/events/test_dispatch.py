@@ -5,8 +5,9 @@ import uuid
 
 import pytest
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
-from events.dispatch import MalformedEvent, dispatch_envelope, parse_message
+from events.dispatch import MalformedEvent, dispatch_batch, dispatch_envelope, parse_message
 from events.models import DeadLetter, ProcessedEvent
 from events.registry import EventRejected
 from events.services import build_envelope
@@ -90,6 +91,47 @@ def test_rejected_event_goes_to_dead_letters_once(user, handlers):
     assert dead.handler.endswith("picky")
     assert json.loads(dead.payload)["event_id"] == envelope["event_id"]
     assert ProcessedEvent.objects.get().outcome == "rejected"  # the side effect rolled back
+
+
+@pytest.mark.django_db
+def test_one_event_handler_over_a_batch_commits_once_and_isolates_failures(user, handlers):
+    """A one-event handler over a batch: one claim INSERT and one transaction for the batch,
+    each event in a savepoint; a failing and a refused event are rolled back alone, each handler
+    call once per delivery, and the failing one is claimed again on redelivery."""
+    calls = []
+
+    def handler(envelope):
+        calls.append(envelope["event_id"])
+        ProcessedEvent.objects.create(event_id=uuid.uuid4(), handler="side-effect", event_type="x")
+        if envelope["data"]["total_xp"] == 401:
+            raise RuntimeError("poison")
+        if envelope["data"]["total_xp"] == 402:
+            raise EventRejected("refused")
+
+    handlers.add("player.levelup", handler)
+    batch = [_envelope(user) for _ in range(5)]
+    batch[1]["data"]["total_xp"], batch[3]["data"]["total_xp"] = 401, 402
+    with CaptureQueriesContext(connection) as ctx:
+        result = dispatch_batch(batch)
+    assert len(calls) == 5
+    assert list(result.failed) == [batch[1]["event_id"]]
+    assert (result.processed, result.rejected) == (3, ["refused"])
+    claims = [q for q in ctx.captured_queries if "INTO events_processedevent" in q["sql"]]
+    assert len(claims) == 1
+    assert ProcessedEvent.objects.filter(handler="side-effect").count() == 3
+    ledger = dict(
+        ProcessedEvent.objects.exclude(handler="side-effect").values_list("event_id", "outcome")
+    )
+    assert {str(k): v for k, v in ledger.items()} == {
+        batch[0]["event_id"]: "processed",
+        batch[2]["event_id"]: "processed",
+        batch[3]["event_id"]: "rejected",
+        batch[4]["event_id"]: "processed",
+    }
+    assert DeadLetter.objects.get().event_id == uuid.UUID(batch[3]["event_id"])
+    batch[1]["data"]["total_xp"] = 400  # redelivered once it can succeed
+    again = dispatch_batch(batch)
+    assert (again.processed, again.duplicates, again.failed) == (1, 4, {})
 
 
 @pytest.mark.django_db(transaction=True)
