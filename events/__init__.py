@@ -5,3 +5,9 @@ def publish(event_type: str, data: dict):
     from events.services import publish as _publish
 
     return _publish(event_type, data)
+
+
+def publish_many(events: list[tuple[str, dict]]) -> None:
+    from events.services import publish_many as _publish_many
+
+    _publish_many(events)

@@ -40,6 +40,25 @@ def publish(event_type: str, data: dict, *, event_id: uuid.UUID | None = None) -
     return row
 
 
+def publish_many(events: list[tuple[str, dict]]) -> None:
+    """``publish`` of several events in one INSERT (a batch handler's follow-up events)."""
+    rows = []
+    for event_type, data in events:
+        schema, clean = normalize_event(event_type, data)
+        envelope = build_envelope(event_type, clean)
+        rows.append(
+            OutboxEvent(
+                event_id=uuid.UUID(envelope["event_id"]),
+                event_type=event_type,
+                topic=schema.topic,
+                envelope=envelope,
+            )
+        )
+    if rows:
+        OutboxEvent.objects.bulk_create(rows)
+        transaction.on_commit(request_relay)
+
+
 def request_relay() -> None:
     """Queue one relay run. With a broker, a short-lived Redis flag collapses a burst of commits
     into one queued task (the task clears the flag before it reads the outbox, so nothing

@@ -11,6 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 
 import events
+from core.bulk import rows_update
 from core.cache import invalidate
 from core.errors import ValidationFailed
 from ranking import leaderboard
@@ -212,30 +213,8 @@ def _apply_locked(matches: list[MatchToRate], locked, created) -> list[RatingUpd
 
 def _update_ratings_rows(ratings: list[PlayerRating]) -> None:
     """One ``UPDATE … FROM (VALUES …)`` of the match fields of locked rating rows (Django's
-    ``bulk_update`` builds a CASE per field and row, which costs more Python than the match).
-    The embedded default (SQLite) has neither the casts nor ``AS v (columns)``: ``bulk_update``."""
-    if connection.vendor != "postgresql":
-        PlayerRating.objects.bulk_update(ratings, _MATCH_FIELDS)
-        return
-    meta, quote = PlayerRating._meta, connection.ops.quote_name
-    fields = [meta.get_field(name) for name in _MATCH_FIELDS]
-    key = meta.pk
-    casts = [f"%s::{f.db_type(connection)}" for f in [key, *fields]]
-    rows, params = [], []
-    for rating in ratings:
-        rows.append(f"({', '.join(casts)})")
-        params.append(key.get_db_prep_value(rating.pk, connection))
-        params += [f.get_db_prep_save(getattr(rating, f.attname), connection) for f in fields]
-    columns = [key.column, *(f.column for f in fields)]
-    table = quote(meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET "  # noqa: S608
-            + ", ".join(f"{quote(c)} = v.{quote(c)}" for c in columns[1:])
-            + f" FROM (VALUES {', '.join(rows)}) AS v ({', '.join(quote(c) for c in columns)})"
-            + f" WHERE {table}.{quote(key.column)} = v.{quote(key.column)}",
-            params,
-        )
+    ``bulk_update`` builds a CASE per field and row, which costs more Python than the match)."""
+    rows_update(ratings, _MATCH_FIELDS)
 
 
 def _rate(locked, match: MatchToRate, now) -> tuple[MatchResult, RatingUpdate]:
@@ -281,20 +260,24 @@ def _rate(locked, match: MatchToRate, now) -> tuple[MatchResult, RatingUpdate]:
 
 
 def _publish_tier_changes(updates: list[RatingUpdate]) -> None:
-    for update in updates:
-        if update.replayed:
-            continue
-        for change in (update.player1, update.player2):
-            if change.tier_changed:
-                events.publish(
-                    "ranking.tier_changed",
-                    {
-                        "user_id": str(change.user_id),
-                        "old_tier": change.old_tier,
-                        "new_tier": change.new_tier,
-                        "elo": change.new_elo,
-                    },
-                )
+    """``ranking.tier_changed`` for each tier change, all in one outbox INSERT."""
+    events.publish_many(
+        [
+            (
+                "ranking.tier_changed",
+                {
+                    "user_id": str(change.user_id),
+                    "old_tier": change.old_tier,
+                    "new_tier": change.new_tier,
+                    "elo": change.new_elo,
+                },
+            )
+            for update in updates
+            if not update.replayed
+            for change in (update.player1, update.player2)
+            if change.tier_changed
+        ]
+    )
 
 
 def rating_update(
