@@ -91,10 +91,11 @@ def lock_progress(*, user, season: Season) -> PlayerSeasonProgress:
     return progress
 
 
-def progress_lock_many(*, user_ids, season: Season) -> None:
-    """Lock the users' progress rows of ``season`` until the transaction ends: missing rows
-    created first (one ``INSERT … ON CONFLICT DO NOTHING`` in user-id order), then all locked in
-    one statement in user-id order, so batches sharing players never deadlock."""
+def progress_lock_many(*, user_ids, season: Season) -> dict:
+    """Lock the users' progress rows of ``season`` until the transaction ends and return them by
+    user id: missing rows created first (one ``INSERT … ON CONFLICT DO NOTHING`` in user-id
+    order), then all locked in one statement in user-id order, so batches sharing players never
+    deadlock."""
     ids = sorted(set(user_ids))
     existing = set(
         PlayerSeasonProgress.objects.filter(user_id__in=ids, season=season).values_list(
@@ -107,12 +108,12 @@ def progress_lock_many(*, user_ids, season: Season) -> None:
             [PlayerSeasonProgress(user_id=uid, season=season) for uid in missing],
             ignore_conflicts=True,
         )
-    list(
+    rows = (
         PlayerSeasonProgress.objects.select_for_update()
         .filter(user_id__in=ids, season=season)
         .order_by("user_id")
-        .values_list("pk", flat=True)
     )
+    return {row.user_id: row for row in rows}
 
 
 def _existing_log(*, user, source, match_id, challenge_id, reference) -> XPLog | None:
@@ -126,27 +127,49 @@ def _existing_log(*, user, source, match_id, challenge_id, reference) -> XPLog |
     return None
 
 
-def _publish_tier_rewards(*, user, season: Season, old_tier: int, new_tier: int) -> None:
-    if new_tier <= old_tier:
-        return
-    tiers = BattlePassTier.objects.filter(
-        season=season, tier_number__gt=old_tier, tier_number__lte=new_tier
-    ).order_by("tier_number")
+def tier_reward_events(tiers, *, user_id, season_id, old_tier: int, new_tier: int) -> list:
+    """``battlepass.reward_earned`` (event type, data) for each tier in ``tiers`` (in tier
+    order, cosmetics selected) above ``old_tier`` up to ``new_tier`` with a reward."""
+    found = []
     for tier in tiers:
+        if not old_tier < tier.tier_number <= new_tier:
+            continue
         reward = tier.reward("free") or tier.reward("premium")
         if reward is None:
             continue
         kind, value, _ = reward
-        events.publish(
-            "battlepass.reward_earned",
-            {
-                "user_id": str(user.pk),
-                "season_id": str(season.pk),
-                "tier_reached": tier.tier_number,
-                "reward_type": kind,
-                "reward_value": value,
-            },
+        found.append(
+            (
+                "battlepass.reward_earned",
+                {
+                    "user_id": str(user_id),
+                    "season_id": str(season_id),
+                    "tier_reached": tier.tier_number,
+                    "reward_type": kind,
+                    "reward_value": value,
+                },
+            )
         )
+    return found
+
+
+def season_reward_tiers(season: Season):
+    """The season's tiers in order, with their cosmetics (for ``tier_reward_events``)."""
+    return (
+        BattlePassTier.objects.filter(season=season)
+        .select_related("free_reward_cosmetic", "premium_reward_cosmetic")
+        .order_by("tier_number")
+    )
+
+
+def _publish_tier_rewards(*, user, season: Season, old_tier: int, new_tier: int) -> None:
+    if new_tier <= old_tier:
+        return
+    tiers = season_reward_tiers(season).filter(tier_number__gt=old_tier, tier_number__lte=new_tier)
+    for event_type, data in tier_reward_events(
+        tiers, user_id=user.pk, season_id=season.pk, old_tier=old_tier, new_tier=new_tier
+    ):
+        events.publish(event_type, data)
 
 
 def xp_award(

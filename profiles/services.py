@@ -10,6 +10,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core.bulk import rows_update
 from core.cache import cache_key, invalidate
 from profiles.errors import ProfileNotFound, ProfileValidationError
 from profiles.models import Profile
@@ -52,15 +53,43 @@ def profile_create(*, user, display_name: str) -> Profile:
     return Profile.objects.create(user=user, display_name=display_name.strip())
 
 
-def profiles_lock(*, user_ids) -> None:
-    """Lock the users' profile rows in one statement, in user-id order, until the transaction
-    ends: a caller changing several profiles (a batch of matches) takes them all at once."""
-    list(
-        Profile.objects.select_for_update()
-        .filter(user_id__in=sorted(set(user_ids)))
-        .order_by("user_id")
-        .values_list("pk", flat=True)
-    )
+class ProfilesXP:
+    """Lifetime XP of several profiles for a batch: ``__init__`` locks their rows in one
+    statement, in user-id order, until the transaction ends, and reads their XP; ``add`` applies
+    one award in memory (in the caller's order) and returns the level change; ``save`` writes the
+    changed rows in one statement. A missing profile raises ``Profile.DoesNotExist`` on ``add``."""
+
+    def __init__(self, user_ids):
+        self._rows = {
+            row.user_id: row
+            for row in Profile.objects.select_for_update()
+            .filter(user_id__in=sorted(set(user_ids)))
+            .order_by("user_id")
+            .only("user_id", "total_xp", "level")
+        }
+        self._changed: set = set()
+
+    def add(self, user_id, amount: int) -> LevelChange:
+        if amount < 0:
+            raise ValueError("XP amounts are never negative.")
+        row = self._rows.get(user_id)
+        if row is None:
+            raise Profile.DoesNotExist("Profile matching query does not exist.")
+        old_level = row.level
+        row.total_xp += amount
+        row.level = level_for_xp(row.total_xp)
+        self._changed.add(user_id)
+        return LevelChange(old_level=old_level, new_level=row.level, total_xp=row.total_xp)
+
+    def save(self) -> None:
+        now = timezone.now()
+        rows = [self._rows[uid] for uid in sorted(self._changed)]
+        for row in rows:
+            row.updated_at = now
+        rows_update(rows, ["total_xp", "level", "updated_at"])
+        if rows:
+            invalidate(*(profile_cache_key(row.user_id) for row in rows))
+        self._changed.clear()
 
 
 def profile_xp_add(user, amount: int) -> LevelChange:
