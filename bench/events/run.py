@@ -28,7 +28,7 @@ import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-DB_NAME = "bench_events_1v1bro"
+DB_NAME = os.environ.get("BENCH_DB_NAME", "bench_events_1v1bro")
 PG = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 RUN = f"bench-events-{os.getpid()}"
