@@ -14,17 +14,16 @@ from tests.events.conftest import match_payload
 from tests.events.expectations import assert_applied_once, make_challenges
 
 # One match alone (a batch of one; two handlers, each its own transaction and claim), measured:
-# first match 52; both players completing a challenge 60; later matches 46-48; a season
-# without challenges 36. In a batch the fixed part (claims, players, locks, season, the bulk
-# writes) is paid once: see BATCH_PER_MATCH_MAX.
-FIRST_MAX = 54
-COMPLETING_MAX = 62
-STEADY_MAX = 50
-NO_CHALLENGES_MAX = 37
+# first match 34; both players completing a challenge 31; later matches 28-29; a season
+# without challenges 25 (before the battle pass went to bulk statements: 52, 60, 46-48, 36).
+FIRST_MAX = 36
+COMPLETING_MAX = 33
+STEADY_MAX = 30
+NO_CHALLENGES_MAX = 26
 # A batch costs a fixed number of statements whatever its size (claims, players, season, locks,
-# guard inserts, one UPDATE per table, one outbox INSERT per handler): measured 35-37 for 10 to
-# 100 matches among 8 players with challenges (ranking 14, battle pass 21-23).
-BATCH_MAX = 40
+# guard inserts, one UPDATE per table, one outbox INSERT per handler): measured 35 for 10 and
+# for 100 matches among 8 players with challenges (ranking 14, battle pass 21).
+BATCH_MAX = 36
 
 
 @pytest.fixture
