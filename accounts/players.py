@@ -5,13 +5,13 @@ as the ``match.completed`` check) and by the match handlers of ranking and battl
 from accounts.models import User
 
 
-def active_players(ids) -> dict[str, User]:
-    """The active users among ``ids``, by id string, in one query."""
-    users = User.objects.filter(is_active=True).in_bulk({str(i) for i in ids})
-    return {str(pk): user for pk, user in users.items()}
+def active_players(ids) -> set[str]:
+    """The ids (strings) of the active users among ``ids``, in one query."""
+    found = User.objects.filter(is_active=True, pk__in={str(i) for i in ids})
+    return {str(pk) for pk in found.values_list("pk", flat=True)}
 
 
-def match_player_problems(data: dict, players: dict | None = None) -> dict[str, list[str]]:
+def match_player_problems(data: dict, players: set | None = None) -> dict[str, list[str]]:
     """Field → messages: each player of ``data`` must be an active user (``players``: the
     result of ``active_players`` when the caller has it)."""
     if players is None:
@@ -27,9 +27,9 @@ def describe(problems: dict[str, list[str]]) -> str:
     return "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in problems.items())
 
 
-def matches_with_players(envelopes: list[dict]) -> tuple[dict[str, str], list[dict], dict]:
+def matches_with_players(envelopes: list[dict]) -> tuple[dict[str, str], list[dict]]:
     """A batch of ``match.completed`` envelopes split in one query: (event id → why refused,
-    the envelopes whose players are all active, in order, and those players by id)."""
+    the envelopes whose players are all active, in order)."""
     players = active_players(
         {e["data"][k] for e in envelopes for k in ("player1_id", "player2_id")}
     )
@@ -40,4 +40,4 @@ def matches_with_players(envelopes: list[dict]) -> tuple[dict[str, str], list[di
             rejected[envelope["event_id"]] = describe(problems)
         else:
             accepted.append(envelope)
-    return rejected, accepted, players
+    return rejected, accepted

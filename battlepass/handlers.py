@@ -18,7 +18,7 @@ from events.registry import handles
 
 @handles("match.completed", batch=True)
 def apply_match_xp(envelopes: list[dict]) -> dict[str, str]:
-    rejected, accepted, _ = matches_with_players(envelopes)
+    rejected, accepted = matches_with_players(envelopes)
     matches = [envelope["data"] for envelope in accepted]
     if matches:
         season = season_active_get()  # looked up once for the whole batch

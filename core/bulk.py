@@ -1,13 +1,15 @@
 """Bulk SQL for handlers applying a batch: many new rows in one ``INSERT … ON CONFLICT DO
-NOTHING … RETURNING``, many changed rows in one ``UPDATE … FROM (VALUES …)``.
+NOTHING … RETURNING``, many changed rows in one ``UPDATE … FROM unnest(…)``.
 
 Django's ``bulk_create(ignore_conflicts=True)`` cannot say which rows went in, and
-``bulk_update`` builds a CASE per field and row (more Python than the change itself); these
-two statements do neither. Both run on PostgreSQL and on the embedded default (SQLite, where
-the update falls back to ``bulk_update``).
+``bulk_update`` builds a CASE per field and row (more Python than the change itself). On
+PostgreSQL both statements pass one array per column (``unnest``), so their text is short and
+constant whatever the number of rows: the driver's per-placeholder query parsing (most of the
+cost of a 100-row ``VALUES`` list) is done once and cached. The embedded default (SQLite) gets a
+``VALUES`` list and ``bulk_update``.
 """
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 
 
 def rows_insert_ignoring_conflicts(objs: list, returning: list[str]) -> list[tuple]:
@@ -17,19 +19,26 @@ def rows_insert_ignoring_conflicts(objs: list, returning: list[str]) -> list[tup
     Python values."""
     if not objs:
         return []
+    connection = connections[DEFAULT_DB_ALIAS]  # once: the proxy costs a lookup per use
     meta, ops = objs[0]._meta, connection.ops
     pk = meta.pk
     fields = [f for f in meta.concrete_fields if not (f is pk and f.db_returning)]
     back = [meta.get_field(name) for name in returning]
-    rows, params = [], []
-    row = f"({', '.join(['%s'] * len(fields))})"
-    for obj in objs:
-        rows.append(row)
-        params += [f.get_db_prep_save(f.pre_save(obj, add=True), connection) for f in fields]
+    table = ops.quote_name(meta.db_table)
+    columns = ", ".join(ops.quote_name(f.column) for f in fields)
+    values = [
+        [f.get_db_prep_save(f.pre_save(obj, add=True), connection) for f in fields] for obj in objs
+    ]
+    if connection.vendor == "postgresql":
+        # one array per column: a short, constant statement whatever the number of rows
+        source = f"SELECT * FROM unnest({', '.join(_array_casts(fields, connection))})"  # noqa: S608
+        params = [list(column) for column in zip(*values, strict=True)]
+    else:
+        source = "VALUES " + ", ".join([f"({', '.join(['%s'] * len(fields))})"] * len(objs))
+        params = [v for row in values for v in row]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {ops.quote_name(meta.db_table)} "  # noqa: S608
-            f"({', '.join(ops.quote_name(f.column) for f in fields)}) VALUES {', '.join(rows)} "
+            f"INSERT INTO {table} ({columns}) {source} "
             f"ON CONFLICT DO NOTHING RETURNING {', '.join(ops.quote_name(f.column) for f in back)}",
             params,
         )
@@ -54,25 +63,29 @@ def rows_update(objs: list, fields: list[str]) -> None:
     one ``UPDATE … FROM (VALUES …)``."""
     if not objs:
         return
+    connection = connections[DEFAULT_DB_ALIAS]  # once: the proxy costs a lookup per use
     model = type(objs[0])
     if connection.vendor != "postgresql":
         model.objects.bulk_update(objs, fields)
         return
     meta, quote = model._meta, connection.ops.quote_name
     columns = [meta.pk, *(meta.get_field(name) for name in fields)]
-    casts = f"({', '.join(f'%s::{f.db_type(connection)}' for f in columns)})"
-    rows, params = [], []
-    for obj in objs:
-        rows.append(casts)
-        params.append(meta.pk.get_db_prep_value(obj.pk, connection))
-        params += [f.get_db_prep_save(getattr(obj, f.attname), connection) for f in columns[1:]]
+    params = [[meta.pk.get_db_prep_value(obj.pk, connection) for obj in objs]]
+    params += [
+        [f.get_db_prep_save(getattr(obj, f.attname), connection) for obj in objs]
+        for f in columns[1:]
+    ]
     names = [quote(f.column) for f in columns]
     table = quote(meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} SET "  # noqa: S608
             + ", ".join(f"{n} = v.{n}" for n in names[1:])
-            + f" FROM (VALUES {', '.join(rows)}) AS v ({', '.join(names)})"
+            + f" FROM unnest({', '.join(_array_casts(columns, connection))}) AS v ({', '.join(names)})"
             + f" WHERE {table}.{names[0]} = v.{names[0]}",
             params,
         )
+
+
+def _array_casts(fields, connection) -> list[str]:
+    return [f"%s::{f.db_type(connection)}[]" for f in fields]

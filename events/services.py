@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.bulk import rows_insert_ignoring_conflicts
 from events.models import OutboxEvent
 from events.schemas import normalize_event
 
@@ -55,7 +56,7 @@ def publish_many(events: list[tuple[str, dict]]) -> None:
             )
         )
     if rows:
-        OutboxEvent.objects.bulk_create(rows)
+        rows_insert_ignoring_conflicts(rows, ["event_id"])
         transaction.on_commit(request_relay)
 
 

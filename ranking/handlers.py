@@ -36,6 +36,6 @@ def _to_rate(envelope: dict) -> MatchToRate:
 
 @handles("match.completed", batch=True)
 def apply_match_ratings(envelopes: list[dict]) -> dict[str, str]:
-    rejected, accepted, _ = matches_with_players(envelopes)
+    rejected, accepted = matches_with_players(envelopes)
     ratings_apply([_to_rate(envelope) for envelope in accepted])
     return rejected

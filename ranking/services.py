@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
 import events
-from core.bulk import rows_update
+from core.bulk import rows_insert_ignoring_conflicts, rows_update
 from core.cache import invalidate
 from core.errors import ValidationFailed
 from ranking import leaderboard
@@ -82,20 +82,8 @@ def _after_commit(ratings: list[PlayerRating]) -> None:
 def _insert_ratings(ratings: list[PlayerRating]) -> set[uuid.UUID]:
     """One ``INSERT … ON CONFLICT DO NOTHING`` of new rating rows, in user-id order; the ids
     this call created (a concurrent insert of the same row is waited for, then skipped)."""
-    fields = list(PlayerRating._meta.concrete_fields)
-    quote = connection.ops.quote_name
-    rows, params = [], []
-    for rating in sorted(ratings, key=lambda r: r.user_id):
-        rows.append(f"({', '.join(['%s'] * len(fields))})")
-        params += [f.get_db_prep_save(f.pre_save(rating, add=True), connection) for f in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {quote(PlayerRating._meta.db_table)} "  # noqa: S608
-            f"({', '.join(quote(f.column) for f in fields)}) VALUES {', '.join(rows)} "
-            f"ON CONFLICT DO NOTHING RETURNING {quote('user_id')}",
-            params,
-        )
-        return {uuid.UUID(str(row[0])) for row in cursor.fetchall()}
+    rows = rows_insert_ignoring_conflicts(sorted(ratings, key=lambda r: r.user_id), ["user"])
+    return {user_id for (user_id,) in rows}
 
 
 def _adjust_board_sizes(changes: dict[str, int]) -> None:
@@ -201,7 +189,9 @@ def _apply_locked(matches: list[MatchToRate], locked, created) -> list[RatingUpd
         touched.update({match.player1_id: True, match.player2_id: True})
     if not results:
         return updates
-    MatchResult.objects.bulk_create(results)
+    # the unique match id is the guard; the rows were looked up under the players' locks
+    if len(rows_insert_ignoring_conflicts(results, ["match_id"])) != len(results):
+        raise IntegrityError("A match result of this batch exists already.")
     changed = [locked[u] for u in sorted(touched)]
     _update_ratings_rows(changed)
     if created:
