@@ -157,3 +157,19 @@ def test_two_consumers_racing_over_new_overlapping_players(make_user):
     assert ranking.count() == len(matches)
     assert_applied_once(matches, season=season)
     assert_unbroken_chains([p.pk for p in players])
+
+
+@pytest.mark.django_db
+def test_the_same_match_twice_in_a_batch_counts_once(make_user, season):
+    """The game server's report and the API's under two event ids, in one batch: each handler
+    claims both events, the match's guards let its effects in once."""
+    p1, p2, p3 = make_user(), make_user(), make_user()
+    match = match_payload(p1, p2, winner="p2")
+    other = match_payload(p2, p3, winner=None)
+    batch = _envelopes([match, other, match])
+    result = dispatch_batch(batch)
+    assert (result.processed, result.failed) == (6, {})
+    assert XPLog.objects.filter(match_id=match["match_id"], source="match").count() == 2
+    # the second report's ledger rows aside, everything is as if the match came once
+    assert ProcessedEvent.objects.filter(event_id=batch[2]["event_id"]).delete()[0] == 2
+    assert_applied_once([match, other], season=season)
