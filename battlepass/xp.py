@@ -1,4 +1,6 @@
-"""XP: the match formula and ``xp_award``, the one way XP enters the system.
+"""XP: the match formula and ``xp_award``, the one way XP enters the system (its batch form for
+``match.completed``, ``battlepass.match_xp``, applies the same rules with bulk statements and
+shares the tier rewards, ``tier_reward_events``, and the progress locks, ``progress_lock_many``).
 
 Re-exported by ``battlepass.services``; other apps import it from there.
 """
