@@ -5,3 +5,9 @@ def publish(event_type: str, data: dict):
     from events.services import publish as _publish
 
     return _publish(event_type, data)
+
+
+def publish_many(event_type: str, datas: list[dict]):
+    from events.services import publish_many as _publish_many
+
+    return _publish_many(event_type, datas)
