@@ -317,7 +317,7 @@ def _notify(run, season, chunk):
     )
     if not rows:
         return 0, None
-    rewards = season_end_rewards(season=season, user_ids=[r["user_id"] for r in rows])
+    rewards = season_end_rewards(season=season, first=rows[0]["user_id"], last=rows[-1]["user_id"])
     events.publish_many(
         "season.ended",
         [
@@ -338,18 +338,21 @@ def _notify(run, season, chunk):
     return len(rows), rows[-1]["user_id"]
 
 
-def season_end_rewards(*, season: Season, user_ids: list) -> dict:
-    """What the season's end granted each player: rank rewards, then unclaimed ones, as
-    ``[{type, value}]`` (what was actually given: an owned cosmetic shows as its coins)."""
+def season_end_rewards(*, season: Season, first, last) -> dict:
+    """What the season's end granted each player with a user id in [first, last]: rank
+    rewards, then unclaimed ones, as ``[{type, value}]`` (what was actually given: an owned
+    cosmetic shows as its coins)."""
     out = defaultdict(list)
     for user_id, kind, value in (
-        SeasonRankReward.objects.filter(season=season, user_id__in=user_ids)
+        SeasonRankReward.objects.filter(season=season, user_id__gte=first, user_id__lte=last)
         .order_by("user_id", "position")
         .values_list("user_id", "granted_type", "granted_value")
     ):
         out[user_id].append(_reward(kind, value))
     for user_id, kind, value in (
-        RewardClaim.objects.filter(season=season, user_id__in=user_ids, at_season_end=True)
+        RewardClaim.objects.filter(
+            season=season, user_id__gte=first, user_id__lte=last, at_season_end=True
+        )
         .order_by("user_id", "tier", "track")
         .values_list("user_id", "granted_type", "granted_value")
     ):

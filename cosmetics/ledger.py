@@ -68,44 +68,101 @@ def _postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
-def wallets_lock(user_ids) -> None:
-    """Create the missing wallets of ``user_ids`` and lock them all, in user id order (the
-    services' lock order: wallets before cosmetics), until the transaction ends."""
+STAGE = "cosmetics_ledger_stage"
+
+
+def _stage_create(cursor) -> None:
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE IF NOT EXISTS {STAGE} (ord bigserial, user_id uuid NOT NULL, "
+        "currency text NOT NULL, amount bigint NOT NULL, reason text NOT NULL, "
+        "reference text NOT NULL DEFAULT '') ON COMMIT DELETE ROWS"
+    )
+
+
+def stage_table() -> str:
+    """PostgreSQL: the name of this session's staging table of credits, for a caller that makes
+    its credits with its own ``INSERT INTO <table> (user_id, currency, amount, reason,
+    reference) SELECT …`` (set-based, nothing through Python). Staged rows are credited, in
+    insertion order, by the next ``wallet_credit_many`` of the same transaction (a commit or
+    rollback empties the table)."""
+    with connection.cursor() as cursor:
+        _stage_create(cursor)
+    return STAGE
+
+
+def wallets_lock(user_ids=(), *, staged: bool = False) -> None:
+    """Create the missing wallets of ``user_ids`` (and, with ``staged``, of the staged credits)
+    and lock them all, in user id order (the services' lock order: wallets before cosmetics),
+    until the transaction ends."""
     ids = sorted(set(user_ids))
-    if not ids:
-        return
+    if not _postgres() or (not ids and not staged):
+        return  # elsewhere each single-player service locks its wallet
     table = Wallet._meta.db_table
+    staged_users = f" UNION SELECT user_id FROM {STAGE}" if staged else ""  # noqa: S608
+    users = "SELECT unnest(%s::uuid[]) AS user_id" + staged_users
     now = timezone.now()
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (user_id, coins, premium, created_at, updated_at) "  # noqa: S608
-            "SELECT u, 0, 0, %s, %s FROM unnest(%s::uuid[]) AS u ON CONFLICT DO NOTHING",
-            [now, now, ids],
+            f"SELECT user_id, 0, 0, %s, %s FROM ({users}) u ON CONFLICT DO NOTHING",
+            [now, now, _uuid_array(ids)],
         )
         cursor.execute(
-            f"SELECT user_id FROM {table} WHERE user_id = ANY(%s::uuid[]) "  # noqa: S608
+            f"SELECT user_id FROM {table} WHERE user_id IN ({users}) "  # noqa: S608
             "ORDER BY user_id FOR UPDATE",
-            [ids],
+            [_uuid_array(ids)],
         )
+
+
+def _uuid_array(ids) -> str:
+    """A uuid[] literal: one parameter however many ids (the client-side binding of Django's
+    psycopg backend would quote a list element by element)."""
+    return "{" + ",".join(str(i) for i in ids) + "}"
+
+
+def _stage(cursor, credits: Sequence[Credit], reasons: list[str]) -> None:
+    with cursor.cursor.copy(
+        f"COPY {STAGE} (user_id, currency, amount, reason, reference) FROM STDIN"
+    ) as copy:
+        for credit, reason in zip(credits, reasons, strict=True):
+            copy.write_row(
+                (credit.user_id, credit.currency, credit.amount, reason, credit.reference or "")
+            )
+
+
+def _staged_problems(cursor) -> dict[str, list[str]]:
+    cursor.execute(
+        f"SELECT count(*) FILTER (WHERE currency NOT IN ('coins', 'premium')), "  # noqa: S608
+        f"count(*) FILTER (WHERE amount <= 0), count(*) FILTER (WHERE btrim(reason) = '') "
+        f"FROM {STAGE}"
+    )
+    currency, amount, reason = cursor.fetchone()
+    problems = {}
+    if currency:
+        problems["currency"] = [f"Must be one of: {', '.join(Currency.values)}."]
+    if amount:
+        problems["amount"] = ["A batch only credits: amounts must be positive."]
+    if reason:
+        problems["reason"] = ["This field is required."]
+    return problems
 
 
 @transaction.atomic
-def wallet_credit_many(credits: Sequence[Credit]) -> int:
-    """Credit every row of ``credits``: one ledger row each, balances moved in the same
-    statement; a user's rows in the given order (their ``balance_after`` runs in that order).
-    Returns the number of ledger rows written."""
-    if not credits:
-        return 0
+def wallet_credit_many(credits: Sequence[Credit] = ()) -> int:
+    """Credit every row of ``credits`` (and, on PostgreSQL, every row staged before in this
+    transaction, see ``stage_table``): one ledger row each, balances moved in the same
+    statement; a user's rows in order (their ``balance_after`` runs in that order). A bad row
+    (the checks of ``wallet_change``; amounts positive) refuses the whole batch. Returns the
+    number of ledger rows written."""
     reasons = []
     for credit in credits:
-        reason = change_checked(
-            currency=credit.currency, amount=credit.amount, reason=credit.reason
+        reasons.append(
+            change_checked(currency=credit.currency, amount=credit.amount, reason=credit.reason)
         )
         if credit.amount < 0:
             raise ValidationFailed(
                 "A batch only credits.", details={"amount": ["Must be positive."]}
             )
-        reasons.append(reason)
     if not _postgres():
         from cosmetics.services import wallet_change
 
@@ -118,24 +175,29 @@ def wallet_credit_many(credits: Sequence[Credit]) -> int:
                 reference=credit.reference,
             )
         return len(credits)
-    wallets_lock(c.user_id for c in credits)
     wallet, entry = Wallet._meta.db_table, WalletEntry._meta.db_table
     now = timezone.now()
     with connection.cursor() as cursor:
+        _stage_create(cursor)
+        if credits:
+            _stage(cursor, credits, reasons)
+        problems = _staged_problems(cursor)
+        if problems:
+            cursor.execute(f"DELETE FROM {STAGE}")  # noqa: S608
+            raise ValidationFailed("A credit of the batch is not valid.", details=problems)
+        # One statement: missing wallets created, the others locked and moved (user id order,
+        # the lock order of wallets_lock), the ledger rows written from the new balances.
         cursor.execute(
             f"""
-            WITH c AS (
-                SELECT * FROM unnest(%s::uuid[], %s::text[], %s::bigint[], %s::text[], %s::text[])
-                WITH ORDINALITY AS c(user_id, currency, amount, reason, reference, ord)
-            ), t AS (
+            WITH w AS (
+                INSERT INTO {wallet} AS w (user_id, coins, premium, created_at, updated_at)
                 SELECT user_id,
-                       COALESCE(SUM(amount) FILTER (WHERE currency = 'coins'), 0) AS coins,
-                       COALESCE(SUM(amount) FILTER (WHERE currency = 'premium'), 0) AS premium
-                FROM c GROUP BY user_id
-            ), w AS (
-                UPDATE {wallet} w SET coins = w.coins + t.coins, premium = w.premium + t.premium,
-                                      updated_at = %s
-                FROM t WHERE w.user_id = t.user_id
+                       COALESCE(SUM(amount) FILTER (WHERE currency = 'coins'), 0),
+                       COALESCE(SUM(amount) FILTER (WHERE currency = 'premium'), 0), %s, %s
+                FROM {STAGE} GROUP BY user_id ORDER BY user_id
+                ON CONFLICT (user_id) DO UPDATE
+                SET coins = w.coins + excluded.coins, premium = w.premium + excluded.premium,
+                    updated_at = excluded.updated_at
                 RETURNING w.user_id, w.coins, w.premium
             )
             INSERT INTO {entry} (id, wallet_id, currency, amount, balance_after, reason,
@@ -143,22 +205,17 @@ def wallet_credit_many(credits: Sequence[Credit]) -> int:
             SELECT gen_random_uuid(), c.user_id, c.currency, c.amount,
                    CASE c.currency WHEN 'coins' THEN w.coins ELSE w.premium END + c.amount
                    - SUM(c.amount) OVER (PARTITION BY c.user_id, c.currency ORDER BY c.ord DESC),
-                   c.reason, c.reference, %s
-            FROM c JOIN w ON w.user_id = c.user_id
+                   left(btrim(c.reason), 200), left(c.reference, 200), %s
+            FROM {STAGE} c JOIN w ON w.user_id = c.user_id
             """,  # noqa: S608 - our table names
-            [
-                [c.user_id for c in credits],
-                [c.currency for c in credits],
-                [c.amount for c in credits],
-                reasons,
-                [(c.reference or "")[:200] for c in credits],
-                now,
-                now,
-            ],
+            [now, now, now],
         )
         written = cursor.rowcount
-    if written != len(credits):  # a wallet vanished under the lock: never commit half
-        raise RuntimeError(f"{len(credits)} credits, {written} ledger rows written.")
+        cursor.execute(f"SELECT count(*) FROM {STAGE}")  # noqa: S608
+        staged = cursor.fetchone()[0]
+        cursor.execute(f"DELETE FROM {STAGE}")  # noqa: S608
+    if written != staged:  # a wallet vanished under the lock: never commit half
+        raise RuntimeError(f"{staged} credits, {written} ledger rows written.")
     return written
 
 
@@ -192,8 +249,8 @@ def inventory_grant_many(grants: Sequence[Grant]) -> list[bool]:
             "ON CONFLICT (user_id, cosmetic_id) DO NOTHING RETURNING user_id, cosmetic_id",
             [
                 now,
-                [g.user_id for g in grants],
-                [g.cosmetic_id for g in grants],
+                _uuid_array(g.user_id for g in grants),
+                _uuid_array(g.cosmetic_id for g in grants),
                 [g.source[:32] for g in grants],
             ],
         )

@@ -40,12 +40,15 @@ def test_credits_move_balances_and_write_running_ledger_rows(fund):
     }
 
 
-def test_credits_take_a_bounded_number_of_statements():
-    users = [UserFactory() for _ in range(30)]
-    with CaptureQueriesContext(connection) as queries:
-        wallet_credit_many([Credit(u.pk, "coins", 1, "season_rank_reward") for u in users * 2])
-    assert len(queries) <= 6  # savepoint, create+lock wallets, one credit statement, release
-    assert WalletEntry.objects.count() == 60
+def test_credits_take_the_same_statements_for_10_or_80_rows():
+    def statements(n):
+        users = [UserFactory() for _ in range(n // 2)]
+        with CaptureQueriesContext(connection) as queries:
+            wallet_credit_many([Credit(u.pk, "coins", 1, "season_rank_reward") for u in users * 2])
+        return len(queries)
+
+    assert statements(10) == statements(80) <= 10
+    assert WalletEntry.objects.count() == 90
 
 
 @pytest.mark.parametrize(
