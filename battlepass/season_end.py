@@ -18,11 +18,14 @@ chunk is done twice. Phases, in order:
 4. ``reset``: ELO soft reset in SQL by user id ranges (ranking).
 5. ``boards``: board sizes and Redis sets rebuilt.
 6. ``close``: the season made inactive; the next season whose start_date has come activated.
+   Its update of the season row waits for every match batch holding the row's share lock
+   (``battlepass.xp.season_share_lock``); a batch after it finds the season inactive, fails,
+   and is redelivered into the next season.
 7. ``late_unclaimed``: players whose battle pass moved after phase 3 started (a match while the
    season was ending) get the rewards they reached since; the season is inactive by now, so
-   nothing moves it any more.
-8. ``notify``: one ``season.ended`` event per frozen player (outbox, one bulk insert per
-   chunk), with final place and rewards; notifications consumes it.
+   no match batch moves it any more.
+8. ``notify``: one ``season.ended`` event per frozen player (outbox, one COPY per chunk), with
+   final place and rewards; notifications consumes it.
 """
 
 import logging
