@@ -2,12 +2,14 @@
 transaction, beside the run's progress marker): rank rewards and battle-pass rewards reached but
 never claimed.
 
-Per chunk: the grant rows (``SeasonRankReward`` / ``RewardClaim``) in one ``INSERT … ON CONFLICT
-DO NOTHING RETURNING`` — their unique constraints make every reward once, whatever ran before —
-then, for the rows that went in, the wallets locked in one statement, the cosmetics in one
-inventory insert, the owned ones converted to coins (``duplicate_cosmetic_coins``, as a claim
-does), and every coin credit in one ledger statement (``cosmetics.ledger``, the wallet's own
-batch). XP rewards go to the profile through ``xp_award``, one call each.
+Per chunk, on PostgreSQL: the grant rows (``SeasonRankReward`` / ``RewardClaim``) made from the
+chunk in one ``INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING`` — their unique constraints
+make every reward once, whatever ran before — which also stages the coin credits of the rows
+that went in (``cosmetics.ledger.stage_table``); the other rows come back: their wallets locked
+in one statement, the cosmetics in one inventory insert, the owned ones converted to coins
+(``duplicate_cosmetic_coins``, as a claim does), xp to the profile through ``xp_award`` (one call
+each); then every credit in one ledger statement (``wallet_credit_many``, the wallet's own
+batch). Elsewhere (SQLite) the same rows are inserted and granted one at a time.
 """
 
 import json
