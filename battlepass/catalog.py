@@ -181,6 +181,7 @@ def validate_seasons(entries, *, document: dict) -> tuple[list[CatalogError], li
         data = dict(serializer.validated_data)
         errors.extend(_check_cosmetic_slugs(where, data.get("tiers", []), known_slugs))
         errors.extend(_check_rank_reward_slugs(where, data.get("rank_rewards", []), known_slugs))
+        errors.extend(_check_rank_rewards_frozen(where, existing, data))
         if data.get("is_active"):
             active.append(index)
         cleaned.append(data)
@@ -223,6 +224,29 @@ def _check_rank_reward_slugs(
         CatalogError(f"{where}.rank_rewards[{i}].rewards[{j}].value", f"No cosmetic {slug!r}.")
         for i, j, slug in wanted
         if slug not in in_db and slug not in known
+    ]
+
+
+def _rank_rewards_key(entries) -> list:
+    return [
+        (str(e.get("tier")), [(r.get("type"), str(r.get("value"))) for r in e.get("rewards", [])])
+        for e in entries or []
+        if isinstance(e, dict)
+    ]
+
+
+def _check_rank_rewards_frozen(where: str, existing, data: dict) -> list[CatalogError]:
+    """A season whose end is running or done keeps its rank rewards: the end grants (or has
+    granted) exactly those; the file may repeat them unchanged."""
+    if existing is None or "rank_rewards" not in data or existing.state not in ("ending", "ended"):
+        return []
+    if _rank_rewards_key(data["rank_rewards"]) == _rank_rewards_key(existing.rank_rewards):
+        return []
+    return [
+        CatalogError(
+            f"{where}.rank_rewards",
+            f"Season {existing.season_number} is {existing.state}: its rank rewards cannot change.",
+        )
     ]
 
 

@@ -11,16 +11,21 @@ chunk is done twice. Phases, in order:
    it are not in them; they count for the live ratings (the next season).
 2. ``rank_rewards``: each frozen player's rewards for their final tier (``rank_rewards``), one
    ``SeasonRankReward`` row per reward first (unique), then wallet (reason
-   ``season_rank_reward``) / inventory (an owned cosmetic converted to coins) / profile XP.
-3. ``unclaimed``: every battle-pass reward reached and not claimed, through the claim service.
+   ``season_rank_reward``) / inventory (an owned cosmetic converted to coins) / profile XP,
+   set-based per chunk (``battlepass.season_end_grants``, money through ``cosmetics.ledger``).
+3. ``unclaimed``: every battle-pass reward reached and not claimed, as a claim grants it (the
+   claim row first, under its unique constraint), set-based per chunk likewise.
 4. ``reset``: ELO soft reset in SQL by user id ranges (ranking).
 5. ``boards``: board sizes and Redis sets rebuilt.
 6. ``close``: the season made inactive; the next season whose start_date has come activated.
+   Its update of the season row waits for every match batch holding the row's share lock
+   (``battlepass.xp.season_share_lock``); a batch after it finds the season inactive, fails,
+   and is redelivered into the next season.
 7. ``late_unclaimed``: players whose battle pass moved after phase 3 started (a match while the
    season was ending) get the rewards they reached since; the season is inactive by now, so
-   nothing moves it any more.
-8. ``notify``: one ``season.ended`` event per frozen player (outbox), with final place and
-   rewards; notifications consumes it.
+   no match batch moves it any more.
+8. ``notify``: one ``season.ended`` event per frozen player (outbox, one COPY per chunk), with
+   final place and rewards; notifications consumes it.
 """
 
 import logging
@@ -29,7 +34,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -44,8 +48,6 @@ from battlepass.models import (
     SeasonEnd,
     SeasonEndPhase,
     SeasonRankReward,
-    Track,
-    XPSource,
 )
 from battlepass.season_end_models import PHASE_ORDER
 from battlepass.xp import insert_ignoring_conflicts
@@ -54,8 +56,6 @@ from ranking import season_end as ranking_end
 from ranking.models import Tier
 
 logger = logging.getLogger(__name__)
-
-REASON_RANK_REWARD = "season_rank_reward"
 
 
 # --- validation and the plan ----------------------------------------------------------------
@@ -250,131 +250,37 @@ def _freeze(run, season, chunk):
     return players, None
 
 
-def _users(ids) -> dict:
-    return get_user_model().objects.in_bulk(list(ids))
-
-
 def _rank_rewards(run, season, chunk):
+    from battlepass.season_end_grants import rank_rewards_grant
+
     rows = ranking_end.standings_chunk(
         season_number=season.season_number, after=run.cursor, limit=chunk
     )
     if not rows:
         return 0, None
-    by_tier = _rank_rewards_by_tier(season)
-    wanted = [r for r in rows if by_tier.get(r["final_tier"])]
-    users = _users(r["user_id"] for r in wanted)
-    for row in wanted:
-        for position, reward in enumerate(by_tier[row["final_tier"]]):
-            _grant_rank_reward(
-                user=users[row["user_id"]],
-                season=season,
-                rank_tier=row["final_tier"],
-                position=position,
-                reward=reward,
-            )
+    rank_rewards_grant(season=season, standings=rows, by_tier=_rank_rewards_by_tier(season))
     return len(rows), rows[-1]["user_id"]
 
 
-def _grant_rank_reward(*, user, season, rank_tier, position, reward) -> None:
-    from battlepass.services import duplicate_cosmetic_coins, xp_award
-    from cosmetics.models import Cosmetic
-    from cosmetics.services import inventory_grant, wallet_change
-
-    kind, value = reward["type"], str(reward["value"])
-    grant = SeasonRankReward(
-        season=season,
-        user=user,
-        rank_tier=rank_tier,
-        position=position,
-        reward_type=kind,
-        reward_value=value,
-        granted_type=kind,
-        granted_value=value,
-    )
-    if not insert_ignoring_conflicts(grant):
-        return  # granted by an earlier run
-    reference = f"{REASON_RANK_REWARD}:{grant.pk}"
-    if kind == RewardType.COSMETIC:
-        cosmetic = Cosmetic.objects.get(slug=value)
-        if inventory_grant(user=user, cosmetic=cosmetic, source="season_rank"):
-            return
-        coins = duplicate_cosmetic_coins(cosmetic)
-        wallet_change(
-            user=user,
-            currency="coins",
-            amount=coins,
-            reason=REASON_RANK_REWARD,
-            reference=reference,
-        )
-        SeasonRankReward.objects.filter(pk=grant.pk).update(
-            granted_type=RewardType.COINS, granted_value=str(coins)
-        )
-    elif kind == RewardType.COINS:
-        wallet_change(
-            user=user,
-            currency="coins",
-            amount=int(value),
-            reason=REASON_RANK_REWARD,
-            reference=reference,
-        )
-    else:
-        xp_award(
-            user=user,
-            amount=int(value),
-            source=XPSource.BATTLEPASS_REWARD,
-            reference=reference,
-            season=None,
-        )
-
-
-def _grant_unclaimed(season, progress_rows) -> None:
-    from battlepass.services import season_end_reward_grant
-
-    if not progress_rows:
-        return
-    tiers = {
-        t.tier_number: t
-        for t in BattlePassTier.objects.filter(season=season).select_related(
-            "free_reward_cosmetic", "premium_reward_cosmetic"
-        )
-    }
-    claimed = defaultdict(set)
-    for user_id, tier, track in RewardClaim.objects.filter(
-        season=season, user_id__in=[p.user_id for p in progress_rows]
-    ).values_list("user_id", "tier", "track"):
-        claimed[user_id].add((tier, track))
-    users = _users(p.user_id for p in progress_rows)
-    for p in progress_rows:
-        for number in sorted(n for n in tiers if n <= p.current_tier):
-            for track in Track.values:
-                if tiers[number].reward(track) is None or (number, track) in claimed[p.user_id]:
-                    continue
-                if track == Track.PREMIUM and not p.is_premium:
-                    continue
-                season_end_reward_grant(
-                    user=users[p.user_id], season=season, tier_row=tiers[number], track=track
-                )
-
-
-def _progress_chunk(season, after, chunk, since=None):
+def _progress_chunk(season, after, chunk, since=None) -> list[tuple]:
     qs = PlayerSeasonProgress.objects.filter(season=season, current_tier__gt=0)
     if since is not None:
         qs = qs.filter(updated_at__gte=since)
     if after is not None:
         qs = qs.filter(user_id__gt=after)
-    return list(qs.order_by("user_id")[:chunk])
+    return list(qs.order_by("user_id").values_list("user_id", "current_tier", "is_premium")[:chunk])
 
 
-def _unclaimed(run, season, chunk):
-    rows = _progress_chunk(season, run.cursor, chunk)
-    _grant_unclaimed(season, rows)
-    return len(rows), (rows[-1].user_id if rows else None)
+def _unclaimed(run, season, chunk, since=None):
+    from battlepass.season_end_grants import unclaimed_grant
+
+    rows = _progress_chunk(season, run.cursor, chunk, since=since)
+    unclaimed_grant(season=season, progress=rows)
+    return len(rows), (rows[-1][0] if rows else None)
 
 
 def _late_unclaimed(run, season, chunk):
-    rows = _progress_chunk(season, run.cursor, chunk, since=run.unclaimed_started_at)
-    _grant_unclaimed(season, rows)
-    return len(rows), (rows[-1].user_id if rows else None)
+    return _unclaimed(run, season, chunk, since=run.unclaimed_started_at)
 
 
 def _reset(run, season, chunk):
@@ -414,37 +320,44 @@ def _notify(run, season, chunk):
     )
     if not rows:
         return 0, None
-    rewards = season_end_rewards(season=season, user_ids=[r["user_id"] for r in rows])
-    for row in rows:
-        events.publish(
-            "season.ended",
-            {
-                "user_id": str(row["user_id"]),
-                "season_id": str(season.pk),
-                "season_number": season.season_number,
-                "season_name": season.name,
-                "final_rank": row["final_rank"],
-                "final_country_rank": row["final_country_rank"],
-                "final_elo": row["final_elo"],
-                "final_tier": row["final_tier"],
-                "rewards": rewards.get(row["user_id"], []),
-            },
-        )
+    rewards = season_end_rewards(season=season, first=rows[0]["user_id"], last=rows[-1]["user_id"])
+    events.publish_many(
+        [
+            (
+                "season.ended",
+                {
+                    "user_id": str(row["user_id"]),
+                    "season_id": str(season.pk),
+                    "season_number": season.season_number,
+                    "season_name": season.name,
+                    "final_rank": row["final_rank"],
+                    "final_country_rank": row["final_country_rank"],
+                    "final_elo": row["final_elo"],
+                    "final_tier": row["final_tier"],
+                    "rewards": rewards.get(row["user_id"], []),
+                }
+            )
+            for row in rows
+        ],
+    )
     return len(rows), rows[-1]["user_id"]
 
 
-def season_end_rewards(*, season: Season, user_ids: list) -> dict:
-    """What the season's end granted each player: rank rewards, then unclaimed ones, as
-    ``[{type, value}]`` (what was actually given: an owned cosmetic shows as its coins)."""
+def season_end_rewards(*, season: Season, first, last) -> dict:
+    """What the season's end granted each player with a user id in [first, last]: rank
+    rewards, then unclaimed ones, as ``[{type, value}]`` (what was actually given: an owned
+    cosmetic shows as its coins)."""
     out = defaultdict(list)
     for user_id, kind, value in (
-        SeasonRankReward.objects.filter(season=season, user_id__in=user_ids)
+        SeasonRankReward.objects.filter(season=season, user_id__gte=first, user_id__lte=last)
         .order_by("user_id", "position")
         .values_list("user_id", "granted_type", "granted_value")
     ):
         out[user_id].append(_reward(kind, value))
     for user_id, kind, value in (
-        RewardClaim.objects.filter(season=season, user_id__in=user_ids, at_season_end=True)
+        RewardClaim.objects.filter(
+            season=season, user_id__gte=first, user_id__lte=last, at_season_end=True
+        )
         .order_by("user_id", "tier", "track")
         .values_list("user_id", "granted_type", "granted_value")
     ):

@@ -34,7 +34,7 @@ def _history(user_id, viewer) -> list[dict]:
     out = []
     for row in rows:
         season = seasons.get(row["season_number"])
-        granted = season_end_rewards(season=season, user_ids=[user_id]) if season else {}
+        granted = season_end_rewards(season=season, first=user_id, last=user_id) if season else {}
         rewards = next(iter(granted.values())) if granted else []
         slugs = [r["value"] for r in rewards if r["type"] == "cosmetic"]
         cosmetics = Cosmetic.objects.in_bulk(slugs, field_name="slug")

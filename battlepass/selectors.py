@@ -46,6 +46,14 @@ def season_tiers(*, season: Season) -> list[TierView]:
     return views
 
 
+def purchased_tiers_get(*, user, season: Season) -> int | None:
+    """The tiers ``user`` bought in ``season`` (0 when none); None for an anonymous caller."""
+    if user is None or not user.is_authenticated:
+        return None
+    progress = PlayerSeasonProgress.objects.filter(user=user, season=season).first()
+    return progress.purchased_tiers if progress else 0
+
+
 @dataclass
 class PlayerBattlePass:
     user_id: uuid.UUID

@@ -45,6 +45,13 @@ class BattlePassSeasonSerializer(serializers.ModelSerializer):
         choices=["scheduled", "active", "ending", "ended", "inactive"],
         help_text="scheduled (not started), active, ending (season end running), ended",
     )
+    purchased_tiers = serializers.SerializerMethodField(
+        help_text="The caller's tiers bought in this season; null for an anonymous caller."
+    )
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_purchased_tiers(self, season) -> int | None:
+        return self.context.get("purchased_tiers")
 
     class Meta:
         model = Season
@@ -60,6 +67,7 @@ class BattlePassSeasonSerializer(serializers.ModelSerializer):
             "premium_price",
             "is_active",
             "tier_price",
+            "purchased_tiers",
             "state",
         ]
 
@@ -91,6 +99,11 @@ class PlayerBattlePassSerializer(serializers.Serializer):
     xp_to_next_tier = serializers.IntegerField()
     is_premium = serializers.BooleanField()
     purchased_tiers = serializers.IntegerField(help_text="Tiers bought with premium currency.")
+    tier_price = serializers.IntegerField(
+        source="season.tier_price",
+        allow_null=True,
+        help_text="The season's price of one tier in premium currency; null: not for sale.",
+    )
     claimed_rewards = BattlePassTierTrackSerializer(many=True)
     claimable_rewards = BattlePassTierTrackSerializer(many=True)
 

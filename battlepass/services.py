@@ -50,7 +50,6 @@ __all__ = [
     "daily_bonus_claim",
     "season_activate",
     "season_challenges",
-    "season_end_reward_grant",
     "season_generate_tiers",
     "xp_award",
 ]
@@ -202,23 +201,7 @@ def battlepass_reward_claim(*, user, tier: int, track: str | None = None) -> Cla
     return ClaimResult(tier=tier, granted=granted, progress=progress)
 
 
-def season_end_reward_grant(
-    *, user, season: Season, tier_row: BattlePassTier, track: str
-) -> GrantedReward | None:
-    """Grant a reward the player reached but never claimed, exactly as a claim would (the
-    claim row first, under its unique constraint), for the season's end: None when it was
-    claimed already. An xp reward goes to the profile only (the season is over)."""
-    try:
-        return _claim_one(
-            user=user, season=season, tier_row=tier_row, track=track, at_season_end=True
-        )
-    except AlreadyClaimed:
-        return None
-
-
-def _claim_one(
-    *, user, season: Season, tier_row: BattlePassTier, track: str, at_season_end: bool = False
-) -> GrantedReward:
+def _claim_one(*, user, season: Season, tier_row: BattlePassTier, track: str) -> GrantedReward:
     kind, value, cosmetic = tier_row.reward(track)
     try:
         with transaction.atomic():
@@ -231,7 +214,6 @@ def _claim_one(
                 reward_value=value,
                 granted_type=kind,
                 granted_value=value,
-                at_season_end=at_season_end,
             )
     except IntegrityError:
         raise AlreadyClaimed()
@@ -279,6 +261,5 @@ def _grant(*, user, claim: RewardClaim, kind: str, value: str, cosmetic) -> Gran
         amount=int(value),
         source=XPSource.BATTLEPASS_REWARD,
         reference=reference,
-        **({"season": None} if claim.at_season_end else {}),
     )
     return GrantedReward(type=kind, value=value)

@@ -19,12 +19,12 @@ from battlepass.serializers import (
     reward_data,
     tier_data,
 )
-from core.schema import error_responses
+from core.schema import OPTIONAL_AUTH, error_responses
 
 
 def _progress_body(user, season, progress=None) -> dict:
     view = selectors.player_battlepass(user=user, season=season, progress=progress)
-    return PlayerBattlePassSerializer(view).data
+    return PlayerBattlePassSerializer(view, context={"purchased_tiers": view.purchased_tiers}).data
 
 
 def _active_season():
@@ -37,12 +37,18 @@ def _active_season():
 class SeasonActiveApi(APIView):
     @extend_schema(
         operation_id="battlepass_season",
+        auth=OPTIONAL_AUTH,
         responses={200: BattlePassSeasonSerializer, **error_responses(400)},
         tags=["battlepass"],
-        description="The active season; 400 BATTLEPASS_SEASON_INACTIVE when there is none.",
+        description="The active season; 400 BATTLEPASS_SEASON_INACTIVE when there is none. "
+        "With a token, purchased_tiers is the caller's (null without one).",
     )
     def get(self, request):
-        return Response(BattlePassSeasonSerializer(_active_season()).data)
+        season = _active_season()
+        purchased = selectors.purchased_tiers_get(user=request.user, season=season)
+        return Response(
+            BattlePassSeasonSerializer(season, context={"purchased_tiers": purchased}).data
+        )
 
 
 class SeasonTiersApi(APIView):

@@ -93,11 +93,36 @@ def lock_progress(*, user, season: Season) -> PlayerSeasonProgress:
     return progress
 
 
+class SeasonNoLongerActive(Exception):
+    """The season was ended after the caller looked it up: nothing written; run again (a
+    redelivered match batch then finds the next season)."""
+
+
+def season_share_lock(season: Season) -> None:
+    """Share-lock ``season``'s row until the transaction ends and check it is still active.
+    The season end's close updates that row, so it waits for every XP writer holding this lock
+    to commit (the last unclaimed-rewards pass after it sees their progress), and a writer
+    after the close finds the season inactive (``SeasonNoLongerActive``)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT is_active FROM {Season._meta.db_table} WHERE id = %s FOR SHARE",  # noqa: S608
+                [season.pk],
+            )
+            row = cursor.fetchone()
+        active = bool(row and row[0])
+    else:  # SQLite: one writer at a time already
+        active = Season.objects.filter(pk=season.pk, is_active=True).exists()
+    if not active:
+        raise SeasonNoLongerActive(f"Season {season.season_number} is no longer active.")
+
+
 def progress_lock_many(*, user_ids, season: Season) -> dict:
     """Lock the users' progress rows of ``season`` until the transaction ends and return them by
-    user id: missing rows created first (one ``INSERT … ON CONFLICT DO NOTHING`` in user-id
-    order), then all locked in one statement in user-id order, so batches sharing players never
-    deadlock."""
+    user id: the season's row share-locked and checked active first (``season_share_lock``),
+    missing rows created (one ``INSERT … ON CONFLICT DO NOTHING`` in user-id order), then all
+    locked in one statement in user-id order, so batches sharing players never deadlock."""
+    season_share_lock(season)
     ids = sorted(set(user_ids))
     existing = set(
         PlayerSeasonProgress.objects.filter(user_id__in=ids, season=season).values_list(

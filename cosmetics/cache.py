@@ -60,3 +60,10 @@ def invalidate_catalog() -> None:
 def invalidate_inventory(user_id: Any) -> None:
     """After commit: the user's cached inventory is stale (purchase, grant, equip, unequip)."""
     invalidate(cache_key(SERVICE, "inventory-gen", user_id))
+
+
+def invalidate_inventories(user_ids) -> None:
+    """After commit: the cached inventories of all ``user_ids`` are stale (batch grants)."""
+    keys = [cache_key(SERVICE, "inventory-gen", user_id) for user_id in user_ids]
+    if keys:
+        invalidate(*keys)

@@ -19,6 +19,7 @@ from cosmetics.errors import (
     CosmeticNotOwned,
     InsufficientFunds,
 )
+from cosmetics.ledger import change_checked
 from cosmetics.models import (
     SLOT_FIELDS,
     Cosmetic,
@@ -56,21 +57,7 @@ def wallet_change(
 
     Raises 402 COSMETIC_INSUFFICIENT_FUNDS (nothing changed) if the balance would go negative.
     """
-    if currency not in Currency.values:
-        raise ValidationFailed(
-            f"Unknown currency {currency!r}.",
-            details={"currency": [f"Must be one of: {', '.join(Currency.values)}."]},
-        )
-    if isinstance(amount, bool) or not isinstance(amount, int) or amount == 0:
-        raise ValidationFailed(
-            "The amount must be a non-zero integer.",
-            details={"amount": ["A non-zero integer is required."]},
-        )
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationFailed(
-            "A reason is required.", details={"reason": ["This field is required."]}
-        )
+    reason = change_checked(currency=currency, amount=amount, reason=reason)
     wallet = _wallet_locked(user)
     balance = getattr(wallet, currency)
     new_balance = balance + amount
@@ -86,7 +73,7 @@ def wallet_change(
         currency=currency,
         amount=amount,
         balance_after=new_balance,
-        reason=reason[:200],
+        reason=reason,
         reference=(reference or "")[:200],
     )
 

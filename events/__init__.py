@@ -7,7 +7,7 @@ def publish(event_type: str, data: dict):
     return _publish(event_type, data)
 
 
-def publish_many(events: list[tuple[str, dict]]) -> None:
+def publish_many(events: list[tuple[str, dict]]) -> int:
     from events.services import publish_many as _publish_many
 
-    _publish_many(events)
+    return _publish_many(events)

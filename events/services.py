@@ -1,15 +1,15 @@
 """``publish()``: the one way any app emits an event (transactional outbox), and the outbox's
 maintenance services (re-queue parked rows, prune published ones)."""
 
+import json
 import logging
 import uuid
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from core.bulk import rows_insert_ignoring_conflicts
 from events.models import OutboxEvent
 from events.schemas import normalize_event
 
@@ -41,23 +41,33 @@ def publish(event_type: str, data: dict, *, event_id: uuid.UUID | None = None) -
     return row
 
 
-def publish_many(events: list[tuple[str, dict]]) -> None:
-    """``publish`` of several events in one INSERT (a batch handler's follow-up events)."""
+def publish_many(events: list[tuple[str, dict]]) -> int:
+    """``publish`` for many events (a batch handler's follow-ups, a season end's notices): each
+    validated the same way, all written to the outbox in one COPY in the caller's transaction
+    (PostgreSQL; one INSERT elsewhere). Returns the number written."""
     rows = []
     for event_type, data in events:
         schema, clean = normalize_event(event_type, data)
         envelope = build_envelope(event_type, clean)
-        rows.append(
-            OutboxEvent(
-                event_id=uuid.UUID(envelope["event_id"]),
-                event_type=event_type,
-                topic=schema.topic,
-                envelope=envelope,
-            )
+        rows.append((envelope["event_id"], event_type, schema.topic, envelope))
+    if not rows:
+        return 0
+    if connection.vendor == "postgresql":
+        now = timezone.now()
+        columns = "event_id, event_type, topic, envelope, created_at, attempts, last_error"
+        with (
+            connection.cursor() as cursor,
+            cursor.cursor.copy(f"COPY {OutboxEvent._meta.db_table} ({columns}) FROM STDIN") as copy,
+        ):
+            for event_id, kind, topic, envelope in rows:
+                copy.write_row((event_id, kind, topic, json.dumps(envelope), now, 0, ""))
+    else:
+        OutboxEvent.objects.bulk_create(
+            OutboxEvent(event_id=uuid.UUID(i), event_type=k, topic=t, envelope=e)
+            for i, k, t, e in rows
         )
-    if rows:
-        rows_insert_ignoring_conflicts(rows, ["event_id"])
-        transaction.on_commit(request_relay)
+    transaction.on_commit(request_relay)
+    return len(rows)
 
 
 def request_relay() -> None:

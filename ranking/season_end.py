@@ -68,7 +68,10 @@ def standings_freeze(*, season_number: int, name: str) -> int:
     if SeasonStandings.objects.filter(season_number=season_number).exists():
         return SeasonStandings.objects.get(season_number=season_number).players
     table, ratings = SeasonStanding._meta.db_table, PlayerRating._meta.db_table
+    pg = connection.vendor == "postgresql"
     with connection.cursor() as cursor:
+        if pg:  # the two window sorts of a million rows in memory, not on disk
+            cursor.execute("SET LOCAL work_mem = '256MB'")
         cursor.execute(
             f"""
             INSERT INTO {table} (season_number, user_id, final_rank, final_country_rank,
@@ -83,6 +86,8 @@ def standings_freeze(*, season_number: int, name: str) -> int:
             [season_number],
         )
         players = cursor.rowcount
+        if pg:  # the chunks that follow read these rows by user id: plan with their real size
+            cursor.execute(f"ANALYZE {table}")
     SeasonStandings.objects.create(
         season_number=season_number, name=name[:100], frozen_at=timezone.now(), players=players
     )

@@ -1,10 +1,11 @@
-"""Season-end benchmark: seeds N rated players (COPY) into a separate database
-``bench_season_end``, half of them with unclaimed battle-pass rewards, a season with rank
-rewards for every tier, then runs the season end and prints the time of each phase beside a
-reference measured in the same run (a plain set-based INSERT of N rows into a scratch table)
-and the machine load (``uptime``).
+"""Season-end benchmark: seeds N rated players (set-based ``generate_series`` inserts) into a
+database of its own (``--database``, default ``bench_season_end``), half of them with three
+unclaimed battle-pass rewards, a season with rank rewards for every tier, then runs the season
+end and prints the time of each phase beside two references measured in the same run: pgbench
+(TPC-B-like, 2 clients, 10 s, before and after the end, in a scratch database ``<name>_pgbench``)
+and a plain set-based INSERT of N rows; and the machine load (``uptime``).
 
-    .venv/bin/python bench/season_end/run.py --players 1000000 [--chunk-size 2000]
+    .venv/bin/python bench/season_end/run.py --players 1000000 [--chunk-size 5000]
 """
 
 import argparse
@@ -17,8 +18,14 @@ from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-DB_NAME = "bench_season_end"
 PG = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
+_parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+_parser.add_argument("--players", type=int, default=1_000_000)
+_parser.add_argument("--chunk-size", type=int, default=5000)
+_parser.add_argument("--database", default="bench_season_end")
+_parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+ARGS = _parser.parse_args()
+DB_NAME = ARGS.database
 os.environ.update(
     {
         "DATABASE_URL": f"{PG}/{DB_NAME}",
@@ -37,24 +44,45 @@ sys.path.insert(0, str(ROOT))
 TIERS = ["Bronze", "Silver", "Gold", "Platinum", "Diamond", "Master", "Grandmaster"]
 
 
-def recreate_database() -> None:
+def recreate_database(name: str = DB_NAME) -> None:
     import psycopg
 
     with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {DB_NAME}")
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {name}")
+
+
+def drop_database(name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def pgbench(seconds: int = 10) -> float:
+    """TPC-B-like transactions per second (2 clients) on a scratch database, this moment."""
+    url = f"{PG}/{DB_NAME}_pgbench"
+    out = subprocess.run(
+        ["pgbench", "-c", "2", "-j", "2", "-T", str(seconds), url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    line = next(x for x in out.splitlines() if x.startswith("tps"))
+    return round(float(line.split("=")[1].split()[0]), 1)
 
 
 def seed(players: int):
     from django.core.management import call_command
+    from django.db import connection
     from django.utils import timezone
 
-    from battlepass.models import PlayerSeasonProgress, Season
-    from bench.ranking.seed import copy_model, seed_players
+    from battlepass.models import Season
+    from bench.season_end.seed import seed_players, seed_progress
     from tests.battlepass.factories import coin_tiers
 
     call_command("migrate", verbosity=0)
-    ids = seed_players(players)
+    seed_players(players)
     now = timezone.now()
     season = Season.objects.create(
         season_number=1,
@@ -71,13 +99,7 @@ def seed(players: int):
     )
     coin_tiers(season, 10, free=10, premium=None)
     # half the players reached tier 3 and claimed nothing: 3 unclaimed rewards each
-    copy_model(
-        PlayerSeasonProgress,
-        ["user_id", "season_id", "current_xp", "current_tier"],
-        ((uid, season.pk, 3000, 3) for uid in ids[::2]),
-    )
-    from django.db import connection
-
+    seed_progress(players, season.pk, xp=3000, tier=3)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     return season
@@ -98,12 +120,14 @@ def reference_insert(players: int) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--players", type=int, default=1_000_000)
-    parser.add_argument("--chunk-size", type=int, default=2000)
-    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
-    args = parser.parse_args()
+    args = ARGS
     recreate_database()
+    recreate_database(f"{DB_NAME}_pgbench")
+    subprocess.run(
+        ["pgbench", "-i", "-q", "-s", "10", f"{PG}/{DB_NAME}_pgbench"],
+        capture_output=True,
+        check=True,
+    )
     import django
 
     django.setup()
@@ -115,6 +139,7 @@ def main() -> None:
     results["seed_seconds"] = round(time.perf_counter() - started, 1)
     print(f"seeded in {results['seed_seconds']} s", file=sys.stderr, flush=True)
     results["reference_insert_seconds"] = round(reference_insert(args.players), 2)
+    results["pgbench_tps_before"] = pgbench()
 
     phases: dict[str, float] = {}
     last = [time.perf_counter()]
@@ -132,13 +157,15 @@ def main() -> None:
     results["season_end_seconds"] = round(time.perf_counter() - started, 1)
     results["phase_seconds"] = {k: round(v, 2) for k, v in phases.items()}
     results["counts"] = run.counts
+    results["pgbench_tps_after"] = pgbench()
     results["uptime_after"] = _uptime()
     print(json.dumps(results, indent=2))
     if not args.keep:
         from django.db import connections
 
         connections.close_all()
-        recreate_database()
+        drop_database(DB_NAME)
+    drop_database(f"{DB_NAME}_pgbench")
 
 
 def _uptime() -> str:

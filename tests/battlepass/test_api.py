@@ -48,6 +48,7 @@ def test_season_endpoint(api_client, season):
         "premium_price": 500,
         "is_active": True,
         "tier_price": None,
+        "purchased_tiers": None,  # anonymous caller
         "state": "active",
     }
     assert body["start_date"].endswith("Z")
@@ -123,6 +124,7 @@ def test_progress_of_a_new_player_and_after_xp(auth_client, user, season):
         "xp_to_next_tier": 1000,
         "is_premium": False,
         "purchased_tiers": 0,
+        "tier_price": None,
         "claimed_rewards": [],
         "claimable_rewards": [],
     }

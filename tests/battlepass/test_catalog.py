@@ -205,3 +205,56 @@ def test_bad_challenges_are_reported(tmp_path):
     with pytest.raises(CatalogInvalid) as caught:
         load_catalog(_write(tmp_path, document))
     assert {e.location for e in caught.value.errors} == {"seasons[0].challenges[1].code"}
+
+
+@pytest.mark.parametrize("finished", [False, True])
+def test_rank_rewards_of_an_ending_or_ended_season_cannot_change(tmp_path, finished):
+    from django.utils import timezone
+
+    from battlepass.models import SeasonEnd
+
+    gold = [{"tier": "Gold", "rewards": [{"type": "coins", "value": "500"}]}]
+    season = SeasonFactory(season_number=7, max_tier=3, rank_rewards=gold)
+    SeasonEnd.objects.create(
+        season=season,
+        reset_factor=0.5,
+        phase_started_at=timezone.now(),
+        finished_at=timezone.now() if finished else None,
+    )
+    changed = [{"tier": "Gold", "rewards": [{"type": "coins", "value": 900}]}]
+    document = {
+        "seasons": [
+            _season(rank_rewards=changed, tiers=[], name="Renamed"),
+            _season(season_number=8, tiers=[], max_tier=0),
+        ]
+    }
+    with pytest.raises(CatalogInvalid) as caught:
+        load_catalog(_write(tmp_path, document))
+    messages = [str(e) for e in caught.value.errors]
+    state = "ended" if finished else "ending"
+    assert f"seasons[0].rank_rewards: Season 7 is {state}: its rank rewards cannot change." in (
+        messages
+    )
+    assert any(m.startswith("seasons[1].max_tier") for m in messages)  # every error listed
+    season.refresh_from_db()
+    assert (season.name, season.rank_rewards) != ("Renamed", changed)
+    assert season.rank_rewards == gold and not Season.objects.filter(season_number=8).exists()
+
+    # the same rewards repeated (value as a number) are not a change
+    load_catalog(
+        _write(
+            tmp_path,
+            {
+                "seasons": [
+                    _season(
+                        rank_rewards=[
+                            {"tier": "Gold", "rewards": [{"type": "coins", "value": 500}]}
+                        ],
+                        tiers=[],
+                    )
+                ]
+            },
+        )
+    )
+    season.refresh_from_db()
+    assert season.name == "Frostbite"

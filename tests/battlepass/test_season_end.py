@@ -253,3 +253,51 @@ def test_admin_end_season_action_and_read_only_pages(
         )
     assert b"already ended" in page.content
     assert WalletEntry.objects.filter(reason="season_rank_reward").count() == 5
+
+
+def test_reward_and_notify_chunks_take_the_same_statements_for_3_or_9_players():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from battlepass.season_end import season_end_start, season_end_step
+
+    season = SeasonFactory(
+        xp_per_tier=100,
+        max_tier=5,
+        rank_rewards=[
+            {"tier": tier, "rewards": [{"type": "coins", "value": "5"}]}
+            for tier in ("Silver", "Gold")
+        ],
+    )
+    coin_tiers(season, 3, free=10, premium=20)
+    for i in range(12):
+        user = UserFactory()
+        PlayerRating.objects.create(
+            user=user, current_elo=1100 + i, peak_elo=1100 + i, current_tier=_tier(1100 + i)
+        )
+        xp_award(user=user, amount=300, source="admin")  # tiers 1..3 unclaimed
+    season_end_start(season=season)
+    assert season_end_step(season=season, chunk_size=100).phase == "freeze"
+
+    def statements(chunk):
+        with CaptureQueriesContext(connection) as queries:
+            step = season_end_step(season=season, chunk_size=chunk)
+        assert step.done == chunk
+        return step.phase, len(queries)
+
+    def phase_now():
+        return SeasonEnd.objects.get(season=season).phase
+
+    for phase in ("rank_rewards", "unclaimed", "notify"):
+        for _ in range(10):  # through the set-based phases in between
+            if phase_now() == phase:
+                break
+            season_end_step(season=season, chunk_size=100)
+        few, many = statements(3), statements(9)
+        assert few[0] == many[0] == phase
+        assert few[1] == many[1], phase  # no statement per player
+        assert season_end_step(season=season, chunk_size=100).done == 0  # the phase is over
+    assert SeasonRankReward.objects.count() == 12
+    assert WalletEntry.objects.filter(reason="season_rank_reward").count() == 12
+    assert WalletEntry.objects.filter(reason="battlepass_reward").count() == 36
+    assert OutboxEvent.objects.filter(event_type="season.ended").count() == 12

@@ -157,3 +157,21 @@ def test_twenty_concurrent_purchases_cannot_overspend():
     assert WalletEntry.objects.filter(wallet__user=user, reason="battlepass_tiers").count() == 7
     progress = PlayerSeasonProgress.objects.get(user=user)
     assert (progress.purchased_tiers, progress.current_tier) == (7, 7)
+
+
+@pytest.mark.django_db
+def test_pass_and_season_show_the_price_and_the_callers_purchased_tiers(
+    auth_client, api_client, user, season
+):
+    wallet_change(user=user, currency="premium", amount=1000, reason="test top-up")
+    body = auth_client.post(URL, {"tiers": 2}, format="json").json()
+    assert (body["tier_price"], body["purchased_tiers"]) == (150, 2)
+    assert (body["season"]["tier_price"], body["season"]["purchased_tiers"]) == (150, 2)
+
+    mine = auth_client.get("/api/v1/battlepass/season/").json()
+    assert (mine["tier_price"], mine["purchased_tiers"]) == (150, 2)
+    anonymous = api_client.get("/api/v1/battlepass/season/").json()
+    assert (anonymous["tier_price"], anonymous["purchased_tiers"]) == (150, None)
+    other = UserFactory()
+    api_client.force_authenticate(other)
+    assert api_client.get("/api/v1/battlepass/season/").json()["purchased_tiers"] == 0

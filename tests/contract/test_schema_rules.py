@@ -13,6 +13,7 @@ from accounts.tokens import RefreshToken
 from core.schema import JWT_SCHEME, OPTIONAL_AUTH
 
 OPTIONAL_AUTH_OPERATIONS = {
+    "battlepass_season",
     "profiles_retrieve",
     "rating_retrieve",
     "rating_seasons",

@@ -72,8 +72,9 @@ def test_a_replayed_match_costs_a_few_statements(make_user, season, django_asser
     data = match_payload(make_user(), make_user())
     _apply(data)
     # the same match under a new event id: each handler claims it, looks the players up and
-    # locks their rows, then finds each effect's guard row (match result, XP logs, records)
-    with django_assert_max_num_queries(22):
+    # locks their rows (and share-locks the season row), then finds each effect's guard row
+    # (match result, XP logs, records)
+    with django_assert_max_num_queries(23):
         assert dispatch_envelope(build_envelope("match.completed", data)).processed == 2
     assert MatchResult.objects.count() == 1 and XPLog.objects.count() == 2
 
