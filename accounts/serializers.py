@@ -13,6 +13,9 @@ class UserSerializer(serializers.ModelSerializer):
         fields = ["id", "email", "display_name", "two_factor_enabled", "date_joined"]
 
     def get_display_name(self, user) -> str:
+        known = getattr(user, "profile_display_name", None)  # read with request.user
+        if known is not None:
+            return known
         profile = getattr(user, "profile", None)
         return profile.display_name if profile else ""
 

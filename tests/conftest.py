@@ -25,8 +25,10 @@ def _clean_cache():
 
     from core.outage import outage_reports_reset
     from core.ratelimit import memory_windows
+    from ranking.board_pages import pages_forget
 
     _delete_test_keys()
+    pages_forget()
     if not settings.REDIS_URL:
         cache.clear()
     memory_windows.clear()
