@@ -1,33 +1,30 @@
-"""Board pages (``leaderboards/global/`` and ``regional/{cc}/``) served from a rendering cached in
-each web process, keyed by the boards' version (``ranking.leaderboard.version_key``).
+"""Board pages (``leaderboards/global/`` and ``regional/{cc}/``), ``leaderboards/me/`` and
+``ratings/{id}/`` served from a rendering kept in each web process (``core.memo``), keyed by the
+boards' build and version (``ranking.leaderboard.built_key`` / ``version_key``) — a rating
+answer per player and per kind of viewer (owner, staff, anybody else: what privacy tells apart).
 
-Staleness bound: a cached page is served without asking Redis for at most
-``RANKING_BOARD_PAGE_SECONDS`` (1 s by default); after that the version is read (one GET) and
+Staleness bound: a kept page is served without asking Redis for at most
+``RANKING_BOARD_PAGE_SECONDS`` (1 s by default); after that the version is read (one MGET) and
 the page is rendered again when it moved — any write to the sets moves it, and so does a change
 of what a row shows besides the rating (display name, avatar, privacy, country:
-``pages_changed``). So a rating change shows on every page within that bound, and a page shows
+``pages_changed``); a page is rendered again after ``RANKING_CACHE_SECONDS`` regardless. So a
+rating change shows on every page within that bound, and a page shows
 the ranks of one snapshot of the sets, the ones ``leaderboards/me/`` and ``ratings/{id}/`` read
 live. Without Redis, while it fails or before the sets are built every request renders from
-SQL, uncached.
+SQL, nothing kept.
 """
-
-import threading
-import time
 
 import redis
 from django.conf import settings
 
+from core.memo import VersionedMemo
 from ranking import boards, leaderboard
 
-MAX_PAGES = 512  # cached renderings per process (pages beyond the first few are rarely asked)
 PAGE_FIELDS = frozenset({"display_name", "avatar_url", "is_public", "country"})
 
-_pages: dict[tuple, tuple[str, float, dict]] = {}  # key -> (version, checked at, body)
-_lock = threading.Lock()
-
-
-def _staleness() -> float:
-    return settings.RANKING_BOARD_PAGE_SECONDS
+_pages = VersionedMemo(
+    lambda: settings.RANKING_BOARD_PAGE_SECONDS, lambda: settings.RANKING_CACHE_SECONDS
+)
 
 
 def _version() -> str | None:
@@ -45,23 +42,33 @@ def _version() -> str | None:
 
 def leaderboard_page(*, country: str | None, offset: int, limit: int) -> dict:
     """``boards.leaderboard_page``, at most ``RANKING_BOARD_PAGE_SECONDS`` behind the sets."""
-    key = (country, offset, limit)
-    now = time.monotonic()
-    cached = _pages.get(key)
-    if cached is not None and now - cached[1] < _staleness():
-        return cached[2]
-    version = _version()
-    if version is None:
-        return boards.leaderboard_page(country=country, offset=offset, limit=limit)
-    if cached is not None and cached[0] == version:
-        body = cached[2]
-    else:  # read after the version: a change during the rendering re-renders next time
-        body = boards.leaderboard_page(country=country, offset=offset, limit=limit)
-    with _lock:
-        if len(_pages) >= MAX_PAGES and key not in _pages:
-            _pages.clear()
-        _pages[key] = (version, now, body)
-    return body
+    return _pages.get(
+        (country, offset, limit),
+        _version,
+        lambda: boards.leaderboard_page(country=country, offset=offset, limit=limit),
+    )
+
+
+def _viewer_kind(user_id, viewer) -> str:
+    if viewer is None or not viewer.is_authenticated:
+        return "other"
+    if viewer.is_staff:
+        return "staff"
+    return "owner" if str(viewer.pk) == str(user_id) else "other"
+
+
+def rating_detail(*, user_id, viewer) -> dict:
+    """``boards.rating_detail`` under the same bound (errors — private, unranked — are not kept)."""
+    return _pages.get(
+        ("rating", str(user_id), _viewer_kind(user_id, viewer)),
+        _version,
+        lambda: boards.rating_detail(user_id=user_id, viewer=viewer),
+    )
+
+
+def user_rank(*, user) -> dict:
+    """``boards.user_rank`` under the same bound."""
+    return _pages.get(("me", str(user.pk)), _version, lambda: boards.user_rank(user=user))
 
 
 def pages_changed(changed_fields) -> None:
@@ -72,5 +79,4 @@ def pages_changed(changed_fields) -> None:
 
 def pages_forget() -> None:
     """Drop this process's renderings (tests)."""
-    with _lock:
-        _pages.clear()
+    _pages.clear()

@@ -69,7 +69,7 @@ class MyRankApi(APIView):
         tags=TAGS,
     )
     def get(self, request):
-        return Response(boards.user_rank(user=request.user))
+        return Response(board_pages.user_rank(user=request.user))
 
 
 class PlayerRatingApi(APIView):
@@ -88,7 +88,7 @@ class PlayerRatingApi(APIView):
         tags=TAGS,
     )
     def get(self, request, user_id):
-        return Response(boards.rating_detail(user_id=user_id, viewer=request.user))
+        return Response(board_pages.rating_detail(user_id=user_id, viewer=request.user))
 
 
 class PlayerStatsApi(APIView):

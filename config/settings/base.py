@@ -439,6 +439,9 @@ CELERY_BEAT_SCHEDULE["profiles-sweep-media"] = {
 # --- cosmetics ---
 # Shop pages and inventories are cached (Redis when configured); writes invalidate after commit.
 COSMETICS_SHOP_CACHE_SECONDS = env.int("COSMETICS_SHOP_CACHE_SECONDS", default=60)
+# How long a web process serves a shop page it keeps before checking the shop's generation
+# (cosmetics.cache.shop_page_kept): the bound on how late a purchase's owned_by_count shows.
+COSMETICS_SHOP_PAGE_SECONDS = env.float("COSMETICS_SHOP_PAGE_SECONDS", default=1.0)
 COSMETICS_INVENTORY_CACHE_SECONDS = env.int("COSMETICS_INVENTORY_CACHE_SECONDS", default=300)
 # Idempotency-Key responses are kept this long (never less than 24 h), pruned hourly by beat.
 IDEMPOTENCY_KEY_RETENTION_HOURS = env.int("IDEMPOTENCY_KEY_RETENTION_HOURS", default=48)

@@ -7,8 +7,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from core import memo
 from profiles.services import profile_update
-from ranking import board_pages
 from ranking.rebuild import rebuild_leaderboards
 from tests.conftest import bearer_client
 from tests.ranking.conftest import set_ratings
@@ -31,7 +31,7 @@ class Clock:
 def clock(monkeypatch, settings):
     settings.RANKING_BOARD_PAGE_SECONDS = BOUND  # the shipped bound
     fake = Clock()
-    monkeypatch.setattr(board_pages.time, "monotonic", fake)
+    monkeypatch.setattr(memo.time, "monotonic", fake)
     return fake
 
 
