@@ -102,3 +102,41 @@ def test_without_built_sets_every_page_comes_from_sql(api_client, make_user, clo
     set_ratings(list(zip(users, [1500, 1400], strict=True)))  # sets not built
     assert _page_queries(api_client) > 0
     assert _page_queries(api_client) > 0  # nothing cached
+
+
+def test_ratings_and_me_answers_follow_privacy_and_deactivation_after_the_bound(
+    api_client, players, clock, django_capture_on_commit_callbacks
+):
+    """ratings/{id}/ is kept per kind of viewer: a profile turned private answers 403 to others
+    (and still 200 to its owner) once the bound has passed; a deactivated player 404."""
+    from accounts.services import user_deactivate
+
+    target = players[1]
+    url = f"/api/v1/ratings/{target.pk}/"
+    owner = bearer_client(target)
+    assert api_client.get(url).status_code == 200
+    assert owner.get(url).status_code == 200
+    assert owner.get("/api/v1/leaderboards/me/").status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        profile_update(
+            user=target,
+            data={"is_public": False, "accept_friend_requests": True, "allow_messages": True},
+            section="privacy",
+        )
+    clock.now += BOUND
+    assert api_client.get(url).status_code == 403
+    assert owner.get(url).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        user_deactivate(user=players[2])
+    clock.now += BOUND
+    assert api_client.get(f"/api/v1/ratings/{players[2].pk}/").status_code == 404
+    me = bearer_client(players[2]).get("/api/v1/leaderboards/me/")
+    assert me.status_code == 401  # the deactivated player's tokens are dead too
+
+
+def test_a_kept_rating_answer_costs_no_sql(api_client, players, clock):
+    url = f"/api/v1/ratings/{players[0].pk}/"
+    assert api_client.get(url).status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        assert api_client.get(url).status_code == 200
+    assert len(queries) == 0
