@@ -53,3 +53,16 @@ def test_a_malformed_user_claim_is_an_invalid_token(settings):
     response = client.get("/api/v1/auth/me/")
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "AUTH_TOKEN_INVALID"
+
+
+@pytest.mark.parametrize("cached", [False, True])
+def test_user_body_is_the_user_serializers_data(cached):
+    """auth/me/ writes ``user_body``; the schema (and every other answer) ``UserSerializer``."""
+    from accounts import selectors
+    from accounts.serializers import UserSerializer, user_body
+
+    user = UserFactory()
+    TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    if cached:
+        user = selectors.user_from_row(selectors.user_auth_row(user.pk))
+    assert user_body(user) == dict(UserSerializer(user).data)
