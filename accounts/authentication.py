@@ -40,16 +40,15 @@ class JWTAuthentication(_SimpleJWTAuthentication):
             raise TokenInvalid() from exc
 
     def get_user(self, validated_token):
-        """The token's user in one SQL statement: with the profile (``display_name``) and
-        whether 2FA is on, which most views show; then the revocation check (one Redis
-        ``EXISTS``, or the database when Redis is absent or failing)."""
-        from accounts.revocation import is_access_token_revoked
-        from accounts.selectors import user_for_request
+        """The token's user and its revocation state in one Redis round trip when the user is
+        cached (``accounts.auth_cache``), else one SQL statement more; the database decides
+        when Redis is absent or failing."""
+        from accounts.auth_cache import user_for_token
 
         user_id = validated_token.get(api_settings.USER_ID_CLAIM)
-        user = user_for_request(user_id) if user_id else None
+        user, revoked = user_for_token(user_id, validated_token) if user_id else (None, False)
         if user is None:
             raise TokenInvalid("User not found.")
-        if not user.is_active or is_access_token_revoked(user, validated_token):
+        if not user.is_active or revoked:
             raise TokenInvalid("Authentication token has been revoked.")
         return user

@@ -113,3 +113,15 @@ class TokenFamily(models.Model):
 
     def __str__(self):
         return f"{self.pk} ({self.revoked_reason or 'live'})"
+
+
+class AuthCacheEpoch(models.Model):
+    """One row: the epoch of the authentication cache (``accounts.auth_cache``). Bumped when an
+    invalidation could not reach Redis, so that every entry cached before it is ignored once the
+    cache lease has been renewed (renewals read this row)."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    value = models.BigIntegerField(default=0)
+
+    def __str__(self):
+        return f"auth cache epoch {self.value}"

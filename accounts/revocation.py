@@ -72,18 +72,30 @@ def _family_of(token) -> str | None:
     return str(family_id) if family_id else None
 
 
-def is_access_token_revoked(user: User, token) -> bool:
+def redis_keys(token) -> list[str]:
+    """The Redis keys whose existence revokes this access token: its ``jti``, its family."""
+    family_id = _family_of(token)
+    return [_deny_key(str(token.get("jti")))] + ([_family_key(family_id)] if family_id else [])
+
+
+def is_access_token_revoked(
+    user: User, token, *, denied_in_redis: bool | None = None, redis_failed: bool = False
+) -> bool:
+    """``denied_in_redis``: whether ``redis_keys`` exist, when the caller read them already
+    (``accounts.auth_cache``, in the same round trip as the user); ``redis_failed``: the caller's
+    Redis read failed, so the database decides."""
     if issued_before_cutoff(user, token):
         return True
     jti, family_id = str(token.get("jti")), _family_of(token)
     client = get_redis()
-    if client is None:
+    if client is None or redis_failed:
         return _revoked_in_db(jti, family_id)
     if user.denylist_in_db_until is not None and user.denylist_in_db_until > timezone.now():
         return _revoked_in_db(jti, family_id)
-    keys = [_deny_key(jti)] + ([_family_key(family_id)] if family_id else [])
+    if denied_in_redis is not None:
+        return denied_in_redis
     try:
-        return bool(client.exists(*keys))
+        return bool(client.exists(*redis_keys(token)))
     except (RedisError, OSError) as exc:
         outage_report(logger, "Redis (token revocation)", exc, "checking the database")
         return _revoked_in_db(jti, family_id)
@@ -104,6 +116,13 @@ def _redis_write_or_flag(*, user_id, key: str, until: datetime) -> None:
                 Coalesce(F("denylist_in_db_until"), timezone.now()), until
             )
         )
+        _cached_user_changed(user_id)
+
+
+def _cached_user_changed(user_id) -> None:
+    from accounts.auth_cache import user_changed  # the cache builds on this module
+
+    user_changed(user_id)
 
 
 def deny_access_token(*, user: User, token) -> None:
@@ -149,6 +168,7 @@ def revoke_all_sessions(*, user: User) -> None:
     now = timezone.now()
     User.objects.filter(pk=user.pk).update(tokens_valid_after=now)
     user.tokens_valid_after = now
+    _cached_user_changed(user.pk)
     live = OutstandingToken.objects.filter(
         user_id=user.pk, expires_at__gt=now, blacklistedtoken__isnull=True
     )

@@ -4,6 +4,23 @@ from accounts.models import User
 from accounts.signals import registration_fields
 
 
+def _display_name(user) -> str:
+    known = getattr(user, "profile_display_name", None)  # read with request.user
+    if known is not None:
+        return known
+    profile = getattr(user, "profile", None)
+    return profile.display_name if profile else ""
+
+
+def _two_factor_enabled(user) -> bool:
+    known = getattr(user, "has_confirmed_totp", None)  # read with request.user
+    if known is not None:
+        return known
+    from accounts.two_factor import two_factor_enabled
+
+    return two_factor_enabled(user)
+
+
 class UserSerializer(serializers.ModelSerializer):
     display_name = serializers.SerializerMethodField()
     two_factor_enabled = serializers.SerializerMethodField()
@@ -13,16 +30,25 @@ class UserSerializer(serializers.ModelSerializer):
         fields = ["id", "email", "display_name", "two_factor_enabled", "date_joined"]
 
     def get_display_name(self, user) -> str:
-        profile = getattr(user, "profile", None)
-        return profile.display_name if profile else ""
+        return _display_name(user)
 
     def get_two_factor_enabled(self, user) -> bool:
-        known = getattr(user, "has_confirmed_totp", None)  # read with request.user
-        if known is not None:
-            return known
-        from accounts.two_factor import two_factor_enabled
+        return _two_factor_enabled(user)
 
-        return two_factor_enabled(user)
+
+_DATE_JOINED = serializers.DateTimeField()
+
+
+def user_body(user) -> dict:
+    """``UserSerializer(user).data`` without building a ModelSerializer's fields (about 1 ms,
+    on every ``auth/me/``); a test pins the two equal."""
+    return {
+        "id": str(user.pk),
+        "email": user.email,
+        "display_name": _display_name(user),
+        "two_factor_enabled": _two_factor_enabled(user),
+        "date_joined": _DATE_JOINED.to_representation(user.date_joined),
+    }
 
 
 class RegisterRequestSerializer(serializers.Serializer):

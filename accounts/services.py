@@ -16,7 +16,7 @@ from django_otp.models import Device
 from rest_framework_simplejwt.exceptions import ExpiredTokenError, TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
-from accounts import ratelimit, revocation, two_factor
+from accounts import auth_cache, ratelimit, revocation, two_factor
 from accounts.errors import (
     EmailTaken,
     InvalidCredentials,
@@ -225,5 +225,6 @@ def user_reactivate(*, user: User) -> None:
     out after commit."""
     User.objects.filter(pk=user.pk).update(is_active=True)
     user.is_active = True
+    auth_cache.user_changed(user.pk)
     user_id = user.pk
     transaction.on_commit(lambda: user_reactivated.send(sender=User, user_id=user_id))

@@ -1,5 +1,7 @@
 """simplejwt tokens signed with RS256 only, carrying a ``kid`` header, verified by key id."""
 
+import threading
+import time
 from datetime import UTC, datetime
 
 import jwt
@@ -32,6 +34,42 @@ def _require_canonical(token) -> None:
         raise TokenBackendError("Token is not a canonical JWS compact serialisation")
 
 
+# Tokens whose signature and claims were verified, by their exact string: a client sends the
+# same access token on every request for its 15 minutes, and the RSA check plus PyJWT's parsing
+# is most of what authentication costs in CPU. Only a full verification (signature and expiry)
+# is kept; a hit still checks the expiry, and that the key it was verified with is still the
+# ring's key of that ``kid`` (a rotation that drops the key, or a new ring, misses).
+VERIFIED_MAX = 10_000
+
+
+class _Verified:
+    def __init__(self):
+        self._entries: dict[str | bytes, tuple[str, object, dict]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, token: str | bytes) -> dict | None:
+        entry = self._entries.get(token)
+        if entry is None:
+            return None
+        kid, public, payload = entry
+        if keyring().public_keys.get(kid) is not public:
+            return None
+        return dict(payload)
+
+    def put(self, token: str | bytes, kid: str, public, payload: dict) -> None:
+        with self._lock:
+            if len(self._entries) >= VERIFIED_MAX:
+                self._entries.clear()
+            self._entries[token] = (kid, public, dict(payload))
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+verified_tokens = _Verified()
+
+
 class KeyRingTokenBackend(TokenBackend):
     """Signs with the current private key; verifies with the public key named by ``kid``
     (current or a previous one kept during rotation). Any algorithm but RS256 is refused."""
@@ -44,16 +82,24 @@ class KeyRingTokenBackend(TokenBackend):
         return jwt.encode(payload, ring.private_key, algorithm=ALGORITHM, headers={"kid": ring.kid})
 
     def decode(self, token, verify: bool = True, *, verify_exp: bool = True) -> dict:
+        full = verify and verify_exp
+        text = token if isinstance(token, str | bytes) else bytes(token)  # the exact spelling
+        known = verified_tokens.get(text) if full else None
+        if known is not None:
+            if int(known["exp"]) <= time.time():  # PyJWT's rule (no leeway)
+                raise TokenBackendExpiredToken("Token is expired")
+            return known
         try:
             _require_canonical(token)
             header = jwt.get_unverified_header(token)
             if header.get("alg") != ALGORITHM:
                 raise TokenBackendError("Invalid algorithm specified")
             ring = keyring()
-            public = ring.public_keys.get(header.get("kid", ring.kid))
+            kid = header.get("kid", ring.kid)
+            public = ring.public_keys.get(kid)
             if public is None:
                 raise TokenBackendError("Unknown signing key")
-            return jwt.decode(
+            payload = jwt.decode(
                 token,
                 public.key,
                 algorithms=[ALGORITHM],
@@ -63,6 +109,9 @@ class KeyRingTokenBackend(TokenBackend):
                     "require": ["exp", "iat", "jti"],
                 },
             )
+            if full:
+                verified_tokens.put(text, kid, public, payload)
+            return payload
         except jwt.ExpiredSignatureError as exc:
             raise TokenBackendExpiredToken("Token is expired") from exc
         except (jwt.InvalidTokenError, ValueError, TypeError) as exc:

@@ -21,6 +21,7 @@ from accounts.serializers import (
     RegisterRequestSerializer,
     TokenPairSerializer,
     UserSerializer,
+    user_body,
 )
 from core.schema import EMPTY_OBJECT, error_responses
 
@@ -187,7 +188,7 @@ class MeApi(APIView):
         tags=TAGS,
     )
     def get(self, request):
-        return Response(UserSerializer(request.user).data)
+        return Response(user_body(request.user))
 
 
 class PasswordChangeApi(APIView):

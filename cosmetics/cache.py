@@ -13,8 +13,10 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 
 from core.cache import cache_key, get_or_set_json, invalidate
+from core.memo import VersionedMemo
 
 SERVICE = "cosmetics"
 GENERATION_TTL = 24 * 3600
@@ -37,6 +39,37 @@ def shop_page(params: dict[str, Any], producer: Callable[[], Any]) -> Any:
     ]
     key = cache_key(SERVICE, "shop", f"{_generation('shop', 'all')}.{digest}")
     return get_or_set_json(key, producer, _ttl("COSMETICS_SHOP_CACHE_SECONDS", 60))
+
+
+_kept_pages = VersionedMemo(
+    lambda: settings.COSMETICS_SHOP_PAGE_SECONDS,
+    lambda: _ttl("COSMETICS_SHOP_CACHE_SECONDS", 60),  # the shared page's lifetime: sale windows
+)
+
+
+def _shop_generation_or_none() -> str | None:
+    """The shop's generation, None when the cache does not answer (then nothing is kept)."""
+    key = cache_key(SERVICE, "shop-gen", "all")
+    try:
+        generation = cache.get(key)
+        if generation is None:
+            cache.add(key, json.dumps(uuid.uuid4().hex), GENERATION_TTL)
+            generation = cache.get(key)
+    except Exception:  # noqa: BLE001 - any cache backend error: the page is not kept
+        return None
+    return generation
+
+
+def shop_page_kept(query_string: str, producer: Callable[[], Any]) -> Any:
+    """``shop_page`` kept in this process per raw query string (one that produced a page once
+    is valid), keyed by the shop's generation and checked at most every
+    ``COSMETICS_SHOP_PAGE_SECONDS``: a purchase or a catalog edit shows within that bound."""
+    return _kept_pages.get(query_string, _shop_generation_or_none, producer)
+
+
+def shop_pages_forget() -> None:
+    """Drop this process's kept pages (tests)."""
+    _kept_pages.clear()
 
 
 def inventory(user_id: Any, producer: Callable[[], Any]) -> Any:

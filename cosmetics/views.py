@@ -71,22 +71,27 @@ class ShopListApi(generics.ListAPIView):
         "(`type=skin,emote`); any other parameter given twice is a 400.",
     )
     def get(self, request, *args, **kwargs):
-        queryset = self.filter_queryset(self.get_queryset())  # invalid filters: 400 here
         paginator: LimitOffsetPagination = self.paginator
         limit, offset = paginator.get_limit(request), paginator.get_offset(request)
-        params = {
-            name: request.query_params.getlist(name)
-            for name in sorted(CosmeticFilter.base_filters)
-            if name in request.query_params
-        }
 
         def produce() -> dict:
-            return {
-                "count": queryset.count(),
-                "results": CosmeticSerializer(queryset[offset : offset + limit], many=True).data,
+            queryset = self.filter_queryset(self.get_queryset())  # invalid filters: 400 here
+            params = {
+                name: request.query_params.getlist(name)
+                for name in sorted(CosmeticFilter.base_filters)
+                if name in request.query_params
             }
 
-        page = cache.shop_page({**params, "limit": limit, "offset": offset}, produce)
+            def page() -> dict:
+                results = queryset[offset : offset + limit]
+                return {
+                    "count": queryset.count(),
+                    "results": CosmeticSerializer(results, many=True).data,
+                }
+
+            return cache.shop_page({**params, "limit": limit, "offset": offset}, page)
+
+        page = cache.shop_page_kept(request.META.get("QUERY_STRING", ""), produce)
         paginator.request, paginator.limit, paginator.offset = request, limit, offset
         paginator.count = page["count"]
         return paginator.get_paginated_response(page["results"])

@@ -95,7 +95,24 @@ def _meta_key() -> str:
     return rkey("lb", "meta")
 
 
-def _built_key() -> str:
+def version_key() -> str:
+    """Incremented on every write to the sets (and by ``version_bump``): cached board pages
+    (``ranking.board_pages``) are re-rendered when it moves."""
+    return rkey("lb", "version")
+
+
+def version_bump() -> None:
+    """What a board page shows changed outside the sets (a display name, an avatar, privacy)."""
+    client = get_redis()
+    if client is None:
+        return
+    try:
+        client.incr(version_key())
+    except redis.RedisError:
+        logger.warning("Leaderboard version bump failed; pages show it after the next board write")
+
+
+def built_key() -> str:
     return rkey("lb", "built")
 
 
@@ -132,6 +149,7 @@ def apply(entries: Iterable[IndexEntry]) -> None:
                 ],
                 client=pipe,
             )
+        pipe.incr(version_key())
         pipe.execute()
     except Exception:
         logger.warning("Leaderboard update failed; rebuild_leaderboards restores it", exc_info=True)
@@ -151,7 +169,7 @@ def client_or_none():
 def page(client, country: str | None, offset: int, limit: int) -> tuple[int, list[tuple]]:
     """(board size, [(rank, user_id, elo)]) for ranks offset+1 … offset+limit."""
     pipe = client.pipeline(transaction=False)
-    pipe.exists(_built_key())
+    pipe.exists(built_key())
     pipe.zcard(board_key(country))
     if limit > 0:
         pipe.zrevrange(board_key(country), offset, offset + limit - 1, withscores=True)
@@ -184,7 +202,7 @@ def position(client, country: str | None, user_id, radius: int) -> Position:
     """The player's ``Position`` with up to ``radius`` players each side, in one round trip."""
     script = client.register_script(_POSITION)
     built, rank, size, higher, *flat = script(
-        keys=[board_key(country), _built_key()],
+        keys=[board_key(country), built_key()],
         args=[encode_member(user_id), radius, *TIER_FLOORS_ASCENDING],
     )
     if not built:
@@ -202,7 +220,7 @@ def position(client, country: str | None, user_id, radius: int) -> Position:
 def status(client, boards: list[str]) -> tuple[bool, dict[str, int]]:
     """(built, members of each board: "global" or a country code) in one round trip."""
     pipe = client.pipeline(transaction=False)
-    pipe.exists(_built_key())
+    pipe.exists(built_key())
     for board in boards:
         pipe.zcard(board_key(None if board == "global" else board))
     built, *sizes = pipe.execute()
@@ -283,7 +301,8 @@ def rebuild(rows: Iterable[tuple], *, progress=None, batch: int = 10_000) -> int
         swap.rename(key, aside)
     for src, dst in moves:
         swap.rename(src, dst)
-    swap.set(_built_key(), "1")
+    swap.set(built_key(), uuid.uuid4().hex)  # unique per build: keys cached board pages
+    swap.incr(version_key())
     swap.execute()
     if trash:
         client.unlink(*trash.values())
@@ -301,4 +320,5 @@ def _exists_each(client, keys: list[str]) -> list[bool]:
 def mark_unbuilt() -> None:
     client = get_redis()
     if client is not None:
-        client.delete(_built_key())
+        client.delete(built_key())
+        client.incr(version_key())

@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 from core.errors import ValidationFailed
 from core.pagination import page_parameters, page_params
 from core.schema import OPTIONAL_AUTH, error_responses
-from ranking import boards
+from ranking import board_pages, boards
 from ranking.serializers import (
     LeaderboardResponseSerializer,
     PlayerRatingResponseSerializer,
@@ -37,7 +37,7 @@ class GlobalLeaderboardApi(APIView):
     )
     def get(self, request):
         limit, offset = page_params(request)
-        return Response(boards.leaderboard_page(country=None, offset=offset, limit=limit))
+        return Response(board_pages.leaderboard_page(country=None, offset=offset, limit=limit))
 
 
 class RegionalLeaderboardApi(APIView):
@@ -54,7 +54,7 @@ class RegionalLeaderboardApi(APIView):
                 details={"country": ["Must be an ISO 3166-1 alpha-2 country code."]}
             )
         limit, offset = page_params(request)
-        return Response(boards.leaderboard_page(country=code, offset=offset, limit=limit))
+        return Response(board_pages.leaderboard_page(country=code, offset=offset, limit=limit))
 
 
 class MyRankApi(APIView):
@@ -69,7 +69,7 @@ class MyRankApi(APIView):
         tags=TAGS,
     )
     def get(self, request):
-        return Response(boards.user_rank(user=request.user))
+        return Response(board_pages.user_rank(user=request.user))
 
 
 class PlayerRatingApi(APIView):
@@ -88,7 +88,7 @@ class PlayerRatingApi(APIView):
         tags=TAGS,
     )
     def get(self, request, user_id):
-        return Response(boards.rating_detail(user_id=user_id, viewer=request.user))
+        return Response(board_pages.rating_detail(user_id=user_id, viewer=request.user))
 
 
 class PlayerStatsApi(APIView):

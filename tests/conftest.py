@@ -25,8 +25,12 @@ def _clean_cache():
 
     from core.outage import outage_reports_reset
     from core.ratelimit import memory_windows
+    from cosmetics.cache import shop_pages_forget
+    from ranking.board_pages import pages_forget
 
     _delete_test_keys()
+    pages_forget()
+    shop_pages_forget()
     if not settings.REDIS_URL:
         cache.clear()
     memory_windows.clear()

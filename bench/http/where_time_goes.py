@@ -3,7 +3,10 @@ milliseconds per request (``time.process_time``, so a busy machine distorts it l
 time), SQL statements and Redis commands per request, and the top functions by cumulative time
 (cProfile).
 
-    .venv/bin/python bench/http/where_time_goes.py --players 20000 --requests 300 [--top 15]
+    .venv/bin/python bench/http/where_time_goes.py --players 20000 --requests 300 [--top 15] [--cold]
+
+Warm by default (each of the 200 tokens and rating paths asked once before measuring, as
+``run.py`` does); ``--cold`` measures mostly first requests (cache fills).
 """
 
 import argparse
@@ -27,6 +30,9 @@ def main() -> None:
     parser.add_argument("--players", type=int, default=20_000)
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--top", type=int, default=0, help="print the top N functions per row")
+    parser.add_argument(
+        "--cold", action="store_true", help="warm 20 requests only: most callers are new"
+    )
     opts = parser.parse_args()
 
     import django
@@ -53,7 +59,8 @@ def main() -> None:
                 response = client.get(paths[i % len(paths)], **(headers if authenticated else {}))
                 assert response.status_code == 200, (name, response.status_code)
 
-            for i in range(20):  # warm caches and connections
+            # Warm connections, and (unless --cold) every token's and path's cache entries.
+            for i in range(20 if opts.cold else max(len(paths), len(tokens)) + 20):
                 one(i)
             redis.config_resetstat()
             with CaptureQueriesContext(connection) as queries:

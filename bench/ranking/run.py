@@ -22,10 +22,10 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-DB_NAME = "bench_1v1bro"
+DB_NAME = os.environ.get("BENCH_DB_NAME", "bench_1v1bro")
 PG = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
-PREFIX = "bench"
+PREFIX = os.environ.get("BENCH_PREFIX", "bench")
 
 
 def bench_env(with_redis: bool = True) -> dict[str, str]:

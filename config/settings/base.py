@@ -198,7 +198,7 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 THROTTLE_ANON_RATE = env.str("THROTTLE_ANON_RATE", default="120/min")
 THROTTLE_USER_RATE = env.str("THROTTLE_USER_RATE", default="600/min")
 REST_FRAMEWORK = {
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["core.renderers.ORJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["core.parsers.JSONParser"],
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.JWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
@@ -252,6 +252,11 @@ JWT_PRIVATE_KEY = env.str("JWT_PRIVATE_KEY", default="")
 JWT_PUBLIC_KEY = env.str("JWT_PUBLIC_KEY", default="")
 JWT_PREVIOUS_PUBLIC_KEYS = env.list("JWT_PREVIOUS_PUBLIC_KEYS", default=[])
 JWT_KEY_DIR = LOCAL_DIR / "jwt"
+# The authentication cache (accounts.auth_cache, README "Read paths over HTTP"): the user entry
+# lives AUTH_CACHE_SECONDS; entries are trusted only under a lease of AUTH_CACHE_LEASE_SECONDS,
+# which is also how long a revocation waits when it could not reach Redis.
+AUTH_CACHE_SECONDS = env.int("AUTH_CACHE_SECONDS", default=600)
+AUTH_CACHE_LEASE_SECONDS = env.float("AUTH_CACHE_LEASE_SECONDS", default=1.0)
 
 GAME_SERVICE_TOKEN = env.str("GAME_SERVICE_TOKEN", default="")
 # Wrong service tokens per client IP, "<failures>/<seconds>": past it, 429 until the window ends.
@@ -434,6 +439,9 @@ CELERY_BEAT_SCHEDULE["profiles-sweep-media"] = {
 # --- cosmetics ---
 # Shop pages and inventories are cached (Redis when configured); writes invalidate after commit.
 COSMETICS_SHOP_CACHE_SECONDS = env.int("COSMETICS_SHOP_CACHE_SECONDS", default=60)
+# How long a web process serves a shop page it keeps before checking the shop's generation
+# (cosmetics.cache.shop_page_kept): the bound on how late a purchase's owned_by_count shows.
+COSMETICS_SHOP_PAGE_SECONDS = env.float("COSMETICS_SHOP_PAGE_SECONDS", default=1.0)
 COSMETICS_INVENTORY_CACHE_SECONDS = env.int("COSMETICS_INVENTORY_CACHE_SECONDS", default=300)
 # Idempotency-Key responses are kept this long (never less than 24 h), pruned hourly by beat.
 IDEMPOTENCY_KEY_RETENTION_HOURS = env.int("IDEMPOTENCY_KEY_RETENTION_HOURS", default=48)
@@ -487,4 +495,7 @@ CELERY_BEAT_SCHEDULE["accounts-prune-tokens"] = {
 # --- ranking -------------------------------------------------------------------------------------
 # Rating and stats reads are cached this long (seconds); every rating change invalidates them.
 RANKING_CACHE_SECONDS = env.int("RANKING_CACHE_SECONDS", default=30)
+# How long a web process serves a board page rendering before checking the boards' version
+# (ranking.board_pages): the bound on how late a rating change shows on leaderboards/global|regional.
+RANKING_BOARD_PAGE_SECONDS = env.float("RANKING_BOARD_PAGE_SECONDS", default=1.0)
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["RankTierEnum"] = "ranking.models.Tier"

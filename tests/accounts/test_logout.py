@@ -89,7 +89,10 @@ def test_logout_all_kills_every_session(api_client, account):
 
 
 def _dead_redis(monkeypatch):
+    from accounts import auth_cache
+
     monkeypatch.setattr(revocation, "get_redis", dead_redis_client)
+    monkeypatch.setattr(auth_cache, "get_redis", dead_redis_client)
 
 
 def test_when_redis_is_down_logged_out_tokens_are_still_refused(account, monkeypatch):

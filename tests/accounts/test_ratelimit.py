@@ -123,11 +123,12 @@ def test_2fa_and_reset_limits_hold_with_redis_down(account, api_client, settings
 @pytest.mark.django_db
 def test_a_redis_outage_is_logged_once_without_tracebacks(api_client, account, monkeypatch, caplog):
     """Everything that touches Redis is down (limits, denylist, cache, throttles)."""
-    from accounts import revocation
+    from accounts import auth_cache, revocation
 
     dead = dead_redis_client()
     monkeypatch.setattr(core_ratelimit, "get_redis", lambda: dead)
     monkeypatch.setattr(revocation, "get_redis", lambda: dead)
+    monkeypatch.setattr(auth_cache, "get_redis", lambda: dead)
     port = dead.connection_pool.connection_kwargs["port"]
     dead_cache = {
         "default": {

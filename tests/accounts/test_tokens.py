@@ -235,3 +235,25 @@ def test_processes_starting_together_agree_on_one_generated_key(tmp_path):
         t.join()
     assert len(pems) == 4 and len(set(pems)) == 1
     assert [p.name for p in (tmp_path / "jwt").iterdir()] == ["private.pem"]
+
+
+def test_a_verified_token_is_kept_but_its_expiry_and_key_still_checked(settings):
+    """The verified-token cache (accounts.tokens.verified_tokens): a hit still expires on time,
+    and a new key ring (rotation) verifies afresh."""
+    from unittest import mock
+
+    from rest_framework_simplejwt.exceptions import TokenError
+
+    from accounts.tokens import AccessToken, verified_tokens
+
+    raw = str(AccessToken())
+    AccessToken(raw)
+    assert verified_tokens.get(raw) is not None
+    later = time.time() + settings.SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"].total_seconds() + 1
+    with mock.patch("accounts.tokens.time.time", return_value=later), pytest.raises(TokenError):
+        AccessToken(raw)
+    keys.keyring.cache_clear()
+    try:
+        assert verified_tokens.get(raw) is None  # another ring: verified again
+    finally:
+        keys.keyring.cache_clear()

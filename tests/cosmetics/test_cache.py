@@ -109,3 +109,32 @@ def test_catalog_edit_refreshes_inventories_but_others_purchases_do_not(
         catalog_changed()
     read()
     assert calls == ["db", "db"]
+
+
+def test_a_kept_shop_page_costs_no_sql_and_a_catalog_edit_shows_after_the_bound(
+    api_client, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The page a process keeps (cache.shop_page_kept) within COSMETICS_SHOP_PAGE_SECONDS, then
+    checked against the shop's generation; bad filters are never kept. Time moved by hand."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from core import memo
+    from cosmetics.services import catalog_changed
+
+    settings.COSMETICS_SHOP_PAGE_SECONDS = 1.0
+    now = [1000.0]
+    monkeypatch.setattr(memo.time, "monotonic", lambda: now[0])
+    CosmeticFactory(slug="first")
+    assert api_client.get("/api/v1/cosmetics/").json()["count"] == 1
+    with CaptureQueriesContext(connection) as queries:
+        assert api_client.get("/api/v1/cosmetics/").json()["count"] == 1
+    assert len(queries) == 0
+    CosmeticFactory(slug="second")
+    with django_capture_on_commit_callbacks(execute=True):
+        catalog_changed()
+    assert api_client.get("/api/v1/cosmetics/").json()["count"] == 1  # within the bound
+    now[0] += 1.0
+    assert api_client.get("/api/v1/cosmetics/").json()["count"] == 2
+    for _ in range(2):
+        assert api_client.get("/api/v1/cosmetics/", {"rarity": "nope"}).status_code == 400

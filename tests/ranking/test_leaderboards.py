@@ -191,7 +191,7 @@ def test_not_built_sets_answer_from_sql_then_get_rebuilt(api_client, players, pl
     body = _board(api_client)
     assert [e["rank"] for e in body["entries"]] == [1, 2]
     client = leaderboard.client_or_none()
-    assert client.exists(leaderboard._built_key())  # the rebuild ran (eager task)
+    assert client.exists(leaderboard.built_key())  # the rebuild ran (eager task)
     assert client.zcard(leaderboard.board_key()) == 2
 
 
