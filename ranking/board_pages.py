@@ -25,6 +25,13 @@ PAGE_FIELDS = frozenset({"display_name", "avatar_url", "is_public", "country"})
 _pages = VersionedMemo(
     lambda: settings.RANKING_BOARD_PAGE_SECONDS, lambda: settings.RANKING_CACHE_SECONDS
 )
+# Per-player answers apart from the board pages: many players' lookups filling the memo (it
+# clears itself when full) must not throw out the few hot board pages.
+_players = VersionedMemo(
+    lambda: settings.RANKING_BOARD_PAGE_SECONDS,
+    lambda: settings.RANKING_CACHE_SECONDS,
+    max_entries=4096,
+)
 
 
 def _version() -> str | None:
@@ -59,7 +66,7 @@ def _viewer_kind(user_id, viewer) -> str:
 
 def rating_detail(*, user_id, viewer) -> dict:
     """``boards.rating_detail`` under the same bound (errors — private, unranked — are not kept)."""
-    return _pages.get(
+    return _players.get(
         ("rating", str(user_id), _viewer_kind(user_id, viewer)),
         _version,
         lambda: boards.rating_detail(user_id=user_id, viewer=viewer),
@@ -68,7 +75,7 @@ def rating_detail(*, user_id, viewer) -> dict:
 
 def user_rank(*, user) -> dict:
     """``boards.user_rank`` under the same bound."""
-    return _pages.get(("me", str(user.pk)), _version, lambda: boards.user_rank(user=user))
+    return _players.get(("me", str(user.pk)), _version, lambda: boards.user_rank(user=user))
 
 
 def pages_changed(changed_fields) -> None:
@@ -80,3 +87,4 @@ def pages_changed(changed_fields) -> None:
 def pages_forget() -> None:
     """Drop this process's renderings (tests)."""
     _pages.clear()
+    _players.clear()
