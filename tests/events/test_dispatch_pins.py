@@ -16,6 +16,7 @@ from events.dispatch import (
     check_envelope,
     dispatch_batch,
     dispatch_envelope,
+    parse_message,
     record_dead_letter,
 )
 from events.models import DeadLetter, ProcessedEvent
@@ -266,6 +267,16 @@ def test_check_envelope_canonicalises_the_id_and_normalises_the_data():
     assert info.value.envelope["event_id"] == "nope"
     with pytest.raises(MalformedEvent, match="lacks data"):
         check_envelope({k: v for k, v in envelope.items() if k != "data"})
+
+
+@pytest.mark.parametrize("key", ["event_id", "event_type"])
+@pytest.mark.parametrize("other", ["00000000-0000-0000-0000-000000000000", "zzz"])
+def test_parse_message_refuses_an_attribute_other_than_the_envelope(key, other):
+    (envelope,) = _levelups(1)
+    raw = json.dumps(envelope).encode()
+    with pytest.raises(MalformedEvent, match=f"attribute {key} does not match"):
+        parse_message(raw, {key: other})
+    assert parse_message(raw, {key: envelope[key]})["event_id"] == envelope["event_id"]
 
 
 def test_dead_letter_caps_and_records_once():
