@@ -46,15 +46,15 @@ def _ids(envelopes):
     return [e["event_id"] for e in envelopes]
 
 
-def _batch_handler(handlers, fn):
-    """Register ``fn`` as a batch handler in the test's private registry."""
-    del handlers  # the fixture swapped the registry's table for the test
+def _batch_handler(fn):
+    """Register ``fn`` as a batch handler in the test's private registry (``batch_registry``)."""
     registry.handles(LEVELUP, batch=True)(fn)
     return fn
 
 
 @pytest.fixture
 def batch_registry(handlers, monkeypatch):
+    """``handlers`` (a private handler table) with a private list of batch handlers too."""
     monkeypatch.setattr(registry, "_BATCH", [])
     return handlers
 
@@ -70,7 +70,7 @@ def _timed(fn) -> float:
 
 def test_batch_handler_gets_the_fresh_events_once_in_order(batch_registry):
     calls = []
-    fn = _batch_handler(batch_registry, lambda envs: calls.append(_ids(envs)))
+    fn = _batch_handler(lambda envs: calls.append(_ids(envs)))
     batch = _levelups(4)
     processed_before = _consumed(fn, "processed")
     result = dispatch_batch(batch, source="consumer")
@@ -84,7 +84,7 @@ def test_batch_handler_gets_the_fresh_events_once_in_order(batch_registry):
 
 def test_a_replayed_part_of_a_batch_is_a_duplicate(batch_registry):
     calls = []
-    fn = _batch_handler(batch_registry, lambda envs: calls.append(_ids(envs)))
+    fn = _batch_handler(lambda envs: calls.append(_ids(envs)))
     batch = _levelups(5)
     dispatch_batch(batch[1:3])
     duplicates_before = _consumed(fn, "duplicate")
@@ -101,7 +101,7 @@ def test_a_replayed_part_of_a_batch_is_a_duplicate(batch_registry):
 
 def test_the_same_event_twice_in_one_batch_is_applied_once(batch_registry):
     calls = []
-    _batch_handler(batch_registry, lambda envs: calls.append(_ids(envs)))
+    _batch_handler(lambda envs: calls.append(_ids(envs)))
     a, b = _levelups(2)
     result = dispatch_batch([a, b, a])
     assert calls == [_ids([a, b])]
@@ -119,7 +119,7 @@ def test_refused_events_of_a_batch_are_dead_lettered_with_their_reason(batch_reg
         ProcessedEvent.objects.create(event_id=uuid.uuid4(), handler="effect", event_type="x")
         return refused
 
-    fn = _batch_handler(batch_registry, picky)
+    fn = _batch_handler(picky)
     rejected_before = _consumed(fn, "rejected")
     result = dispatch_batch(batch, source="consumer")
     assert sorted(result.rejected) == ["banned player", "unknown player"]
@@ -160,7 +160,7 @@ def test_a_poison_event_is_bisected_out_and_failed_alone(batch_registry):
             raise RuntimeError("poison")
         applied.extend(_ids(envs))
 
-    fn = _batch_handler(batch_registry, breaks_on_poison)
+    fn = _batch_handler(breaks_on_poison)
     failed_before = _consumed(fn, "failed")
     result = dispatch_batch(batch)
     ids = _ids(batch)
@@ -215,7 +215,7 @@ def test_a_one_event_refusal_in_a_batch_is_dead_lettered(handlers):
 
 def test_every_handler_runs_over_every_type_of_a_mixed_batch(batch_registry):
     calls = []
-    fn = _batch_handler(batch_registry, lambda envs: calls.append(_ids(envs)))
+    fn = _batch_handler(lambda envs: calls.append(_ids(envs)))
     registry.handles("player.cosmetic_purchased", batch=True)(fn)
     levelups = _levelups(2)
     purchase = build_envelope(
@@ -236,7 +236,7 @@ def test_the_lag_follows_only_the_events_that_took_effect(batch_registry, monkey
     monkeypatch.setattr(metrics, "_last_applied", metrics._LastApplied())
     batch = _levelups(3)
     newest = batch[2]["event_id"]
-    _batch_handler(batch_registry, lambda envs: {newest: "refused"})
+    _batch_handler(lambda envs: {newest: "refused"})
     dispatch_batch(batch)
     expected = datetime.fromisoformat(batch[1]["timestamp"]).timestamp()
     assert metrics._last_applied.timestamp == expected
@@ -312,7 +312,7 @@ def test_a_batch_transaction_time_is_shared_by_its_events(
         now[0] += 10.0
         return {e["event_id"]: "refused" for e in envs[:refused]}
 
-    fn = _batch_handler(batch_registry, slow)
+    fn = _batch_handler(slow)
     before = _duration_sum(fn)
     result = dispatch_batch(batch)
     assert (result.processed, len(result.rejected)) == (size - refused, refused)
