@@ -8,7 +8,11 @@ working tree is never left mutated, run the subset once (``--create-db``: it mus
 judged equivalent (mutation/equivalents.toml, with the reason) and the score per module:
 killed / (run - equivalent). Exit status 1 when a module is below --threshold (default 95).
 
-    .venv/bin/python mutation/run.py [--only elo,xp] [--threshold 95] [--keep]
+    .venv/bin/python mutation/run.py [--only elo,xp] [--threshold 95] [--keep] [--resurvey]
+
+``--resurvey`` (after a ``--keep`` run, once tests were added): the kept session's killed
+mutants stay killed (the subset only grew); its survivors and the hand-written mutants run
+again against a fresh copy of the tree.
 """
 
 import argparse
@@ -16,6 +20,7 @@ import json
 import os
 import shlex
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
@@ -78,29 +83,51 @@ def write_config(work: Path, module: dict, operators: dict) -> Path:
 
 def mutant_key(work: Path, mutation: dict) -> tuple[str, str, str, int]:
     line_no, col = mutation["start_pos"]
-    line = (work / mutation["module_path"]).read_text().splitlines()[line_no - 1]
+    lines = (work / mutation["module_path"]).read_text().splitlines()
+    line = lines[line_no - 1]
     function = mutation.get("definition_name") or ""
+    if not function and line.lstrip().startswith("@"):  # a decorator: name what it decorates
+        heads = ("def ", "async def ", "class ")
+        decorated = next(ln for ln in lines[line_no:] if ln.lstrip().startswith(heads))
+        function = decorated.split("(")[0].split(":")[0].split()[-1]
     return mutation["operator_name"], function, line.strip(), col - (len(line) - len(line.lstrip()))
 
 
-def equivalent_reason(equivalents: list[dict], path: str, key: tuple) -> str | None:
-    operator, function, line, col = key
+def _squeezed(text: str) -> str:
+    return "".join(text.split())
+
+
+def equivalent_reason(equivalents: list[dict], path: str, result: dict) -> str | None:
+    operator, function, line, col = result["key"]
     for eq in equivalents:
         if (eq["module"], eq["operator"], eq["line"]) != (path, operator, line):
             continue
         if eq.get("function", function) != function or eq.get("col", col) != col:
             continue
+        if "new" in eq and _squeezed(eq["new"]) != _squeezed(result.get("new", "")):
+            continue
         return eq["reason"]
     return None
 
 
-def run_cosmic_ray(work: Path, module: dict, operators: dict, env: dict) -> list[dict]:
+def forget_survivors(session: Path) -> None:
+    """Make the session's survivors pending again (``cosmic-ray exec`` runs pending ones only)."""
+    with sqlite3.connect(session) as db:
+        db.execute("DELETE FROM work_results WHERE test_outcome = 'SURVIVED'")
+
+
+def run_cosmic_ray(
+    work: Path, module: dict, operators: dict, env: dict, *, resurvey: bool = False
+) -> list[dict]:
     cfg, session = write_config(work, module, operators), work / "mutation-session.sqlite"
-    for cmd in (
+    steps = [
         [BIN / "cosmic-ray", "init", cfg, session],
         [BIN / "cr-filter-operators", session, cfg],
-        [BIN / "cosmic-ray", "exec", cfg, session],
-    ):
+    ]
+    if resurvey:
+        forget_survivors(session)
+        steps = []
+    for cmd in (*steps, [BIN / "cosmic-ray", "exec", cfg, session]):
         subprocess.run([str(c) for c in cmd], cwd=work, env=env, check=True)
     dump = subprocess.run(
         [str(BIN / "cosmic-ray"), "dump", str(session)],
@@ -128,6 +155,7 @@ def run_cosmic_ray(work: Path, module: dict, operators: dict, env: dict) -> list
                 f" ({mutation.get('definition_name') or 'module'})",
                 "label": f"{mutation['operator_name']} #{mutation['occurrence']}",
                 "diff": " | ".join(diff),
+                "new": " ".join(ln[1:] for ln in diff if ln.startswith("+")),
                 "outcome": result["test_outcome"] or result["worker_outcome"],
             }
         )
@@ -170,7 +198,13 @@ def run_handmade(work: Path, module: dict, mutants: list[dict], env: dict) -> li
 def run_module(name: str, module: dict, args, config: dict) -> tuple[int, int, int, int]:
     work = Path(args.workdir) / name
     print(f"\n=== {name}: {module['path']} against {' '.join(module['tests'])}", flush=True)
+    session = work / "mutation-session.sqlite"
+    kept = session.read_bytes() if args.resurvey and session.exists() else None
+    if args.resurvey and kept is None:
+        sys.exit(f"{name}: no kept session in {work} to resurvey (run with --keep first)")
     copy_tree(work)
+    if kept is not None:
+        session.write_bytes(kept)
     env = dict(
         os.environ,
         TEST_RUN_ID=f"mutation_{name}",
@@ -195,14 +229,14 @@ def run_module(name: str, module: dict, args, config: dict) -> tuple[int, int, i
             if server.poll() is not None:
                 sys.exit("the fork server did not start")
             time.sleep(0.1)
-        results = run_cosmic_ray(work, module, config["operators"], env)
+        results = run_cosmic_ray(work, module, config["operators"], env, resurvey=args.resurvey)
         results += run_handmade(work, module, config["handmade"], env)
     finally:
         server.terminate()
         server.wait()
     killed = survived = equivalent = 0
     for r in results:
-        reason = equivalent_reason(config["equivalents"], module["path"], r["key"])
+        reason = equivalent_reason(config["equivalents"], module["path"], r)
         if reason is not None:
             equivalent += 1
             state = "equivalent" if r["outcome"] == "survived" else "equivalent, yet killed"
@@ -223,6 +257,9 @@ def main() -> int:
     parser.add_argument("--threshold", type=float, default=95.0)
     parser.add_argument("--workdir", default="/tmp/1v1bro-mutation")
     parser.add_argument("--keep", action="store_true", help="keep the scratch copies")
+    parser.add_argument(
+        "--resurvey", action="store_true", help="rerun only the kept session's survivors"
+    )
     args = parser.parse_args()
     config = {
         "modules": load("modules.toml")["module"],
