@@ -8,9 +8,9 @@ import threading
 import pytest
 from django.db import OperationalError, connection, transaction
 
-from battlepass.models import ChallengeProgress, PlayerSeasonProgress, SeasonChallenge
+from battlepass.models import ChallengeProgress, PlayerSeasonProgress, Season, SeasonChallenge
 from battlepass.services import xp_award
-from battlepass.xp import progress_lock_many
+from battlepass.xp import SeasonNoLongerActive, progress_lock_many
 from tests.battlepass.factories import SeasonFactory
 from tests.factories import UserFactory
 
@@ -56,7 +56,9 @@ def _locked_elsewhere(pk) -> bool:
     def probe():
         try:
             with transaction.atomic():
-                list(PlayerSeasonProgress.objects.select_for_update(nowait=True).filter(pk=pk))
+                # of=self: the row alone (a join's season row is share-locked by the writer)
+                rows = PlayerSeasonProgress.objects.select_for_update(nowait=True, of=("self",))
+                list(rows.filter(pk=pk))
             found.append(False)
         except OperationalError:
             found.append(True)
@@ -87,3 +89,43 @@ def test_progress_lock_many_locks_every_row_until_the_transaction_ends():
 def test_the_smallest_award_is_one_xp(user):
     result = xp_award(user=user, amount=1, source="admin", reference="one")
     assert result.awarded and result.total_xp == 1
+
+
+def _season_locked_elsewhere(pk) -> bool:
+    """Whether another connection finds the season row ``pk`` locked against an update."""
+    found = []
+
+    def probe():
+        try:
+            with transaction.atomic():
+                list(Season.objects.select_for_update(nowait=True).filter(pk=pk))
+            found.append(False)
+        except OperationalError:
+            found.append(True)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=probe)
+    thread.start()
+    thread.join()
+    return found == [True]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_holds_the_season_row_against_its_close_until_it_commits():
+    """The season end's close updates the season row: it must wait for a batch in flight."""
+    season = SeasonFactory(xp_per_tier=100)
+    user = UserFactory()
+    with transaction.atomic():
+        progress_lock_many(user_ids=[user.pk], season=season)
+        assert _season_locked_elsewhere(season.pk)
+    assert not _season_locked_elsewhere(season.pk)
+
+
+@pytest.mark.django_db
+def test_a_batch_finds_a_season_closed_after_its_lookup_and_writes_nothing(user):
+    season = SeasonFactory(xp_per_tier=100)
+    Season.objects.filter(pk=season.pk).update(is_active=False)  # closed after the lookup
+    with pytest.raises(SeasonNoLongerActive), transaction.atomic():
+        progress_lock_many(user_ids=[user.pk], season=season)
+    assert not PlayerSeasonProgress.objects.filter(season=season).exists()
