@@ -54,6 +54,8 @@ def test_a_tier_reached_gives_its_reward_event_and_no_other_award_does(make_user
     assert len(_events("battlepass.reward_earned", a)) == 1
     _apply(match_payload(a, b, winner="p1", **BARE))  # a 250: tier 2, its reward alone
     assert [e["tier_reached"] for e in _events("battlepass.reward_earned", a)] == [1, 2]
+    _apply(match_payload(a, b, winner="p1", **BARE))  # a 350: tier 3, nothing below it again
+    assert [e["tier_reached"] for e in _events("battlepass.reward_earned", a)] == [1, 2, 3]
 
 
 def test_a_level_reached_gives_one_levelup_event_and_no_other_award_does(make_user):

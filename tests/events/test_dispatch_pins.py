@@ -325,3 +325,32 @@ def test_the_dead_letter_log_names_the_event_and_the_handler(db, caplog):
     assert f"Dead-lettered {LEVELUP} {envelope['event_id']} (the-handler): gone" in caplog.text
     record_dead_letter(reason="bad bytes", payload="x")
     assert "Dead-lettered message : bad bytes" in caplog.text
+
+
+@pytest.mark.parametrize("size", [2, 3])
+def test_a_one_event_handler_applies_every_event_of_a_batch(handlers, size):
+    batch = _levelups(size)
+    seen = []
+    handlers.add(LEVELUP, lambda envelope: seen.append(envelope["event_id"]))
+    result = dispatch_batch(batch)
+    assert seen == _ids(batch) and result.processed == size
+
+
+def test_a_one_event_handler_failure_is_timed_with_its_share_of_the_batch(handlers, monkeypatch):
+    """Applied and failed events alike: the durations add up to the batch transaction's time
+    (a clock that moves 10 s per handler call)."""
+    now = [1000.0]
+    monkeypatch.setattr(metrics.time, "perf_counter", lambda: now[0])
+    batch = _levelups(3)
+
+    def one(envelope):
+        now[0] += 10.0
+        if envelope["event_id"] == batch[1]["event_id"]:
+            raise RuntimeError("bad one")
+
+    handlers.add(LEVELUP, one)
+    before, failed_before = _duration_sum(one), _consumed(one, "failed")
+    result = dispatch_batch(batch)
+    assert list(result.failed) == [batch[1]["event_id"]] and result.processed == 2
+    assert _consumed(one, "failed") - failed_before == 1
+    assert _duration_sum(one) - before == pytest.approx(30.0)
