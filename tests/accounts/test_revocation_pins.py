@@ -181,3 +181,16 @@ def test_all_sessions_revocation_is_all_or_nothing(account, monkeypatch):
         revocation.revoke_all_sessions(user=account)
     assert User.objects.get(pk=account.pk).tokens_valid_after is None
     assert not BlacklistedToken.objects.exists()
+
+
+def test_a_redis_failure_at_check_time_falls_back_to_the_database(account, monkeypatch):
+    """Denied while Redis worked (no flag on the user), then Redis fails at the check: the
+    database copy decides, the revoked token stays revoked and the live one passes."""
+    now = int(timezone.now().timestamp())
+    denied, live = _access(account, now + 600), _access(account, now + 601)
+    revocation.deny_access_token(user=account, token=denied)
+    account.refresh_from_db()
+    assert account.denylist_in_db_until is None  # Redis took the entry: no database flag
+    monkeypatch.setattr(revocation, "get_redis", dead_redis_client)
+    assert revocation.is_access_token_revoked(account, denied) is True
+    assert revocation.is_access_token_revoked(account, live) is False
