@@ -4,7 +4,7 @@ NOTHING … RETURNING``, many changed rows in one ``UPDATE … FROM unnest(…)`
 Django's ``bulk_create(ignore_conflicts=True)`` cannot say which rows went in, and
 ``bulk_update`` builds a CASE per field and row (more Python than the change itself). On
 PostgreSQL both statements pass one array per column (``unnest``), so their text is short and
-constant whatever the number of rows: the driver's per-placeholder query parsing (most of the
+constant whatever the number of rows: the driver's parsing of every query parameter (most of the
 cost of a 100-row ``VALUES`` list) is done once and cached. The embedded default (SQLite) gets a
 ``VALUES`` list and ``bulk_update``.
 """

@@ -49,16 +49,15 @@ def test_progress_lock_many_creates_only_the_missing_rows_of_that_season(make_us
     assert not PlayerSeasonProgress.objects.filter(season=other).exists()
 
 
-def _locked_elsewhere(pk) -> bool:
-    """Whether another connection finds the progress row ``pk`` locked (NOWAIT)."""
+def _locked_elsewhere(rows) -> bool:
+    """Whether another connection finds the rows of ``rows()`` (a queryset maker) locked against
+    an update (NOWAIT)."""
     found = []
 
     def probe():
         try:
             with transaction.atomic():
-                # of=self: the row alone (a join's season row is share-locked by the writer)
-                rows = PlayerSeasonProgress.objects.select_for_update(nowait=True, of=("self",))
-                list(rows.filter(pk=pk))
+                list(rows())
             found.append(False)
         except OperationalError:
             found.append(True)
@@ -69,6 +68,19 @@ def _locked_elsewhere(pk) -> bool:
     thread.start()
     thread.join()
     return found == [True]
+
+
+def _progress_locked_elsewhere(pk) -> bool:
+    # of=self: the row alone (a join's season row is share-locked by the writer)
+    return _locked_elsewhere(
+        lambda: PlayerSeasonProgress.objects.select_for_update(nowait=True, of=("self",)).filter(
+            pk=pk
+        )
+    )
+
+
+def _season_locked_elsewhere(pk) -> bool:
+    return _locked_elsewhere(lambda: Season.objects.select_for_update(nowait=True).filter(pk=pk))
 
 
 @pytest.mark.django_db(transaction=True)
@@ -81,34 +93,14 @@ def test_progress_lock_many_locks_every_row_until_the_transaction_ends():
         progress_lock_many(user_ids=[a.pk, b.pk], season=season)
         rows = list(PlayerSeasonProgress.objects.filter(season=season).values_list("pk", flat=True))
         assert len(rows) == 2
-        assert all(_locked_elsewhere(pk) for pk in rows)
-    assert not any(_locked_elsewhere(pk) for pk in rows)
+        assert all(_progress_locked_elsewhere(pk) for pk in rows)
+    assert not any(_progress_locked_elsewhere(pk) for pk in rows)
 
 
 @pytest.mark.django_db
 def test_the_smallest_award_is_one_xp(user):
     result = xp_award(user=user, amount=1, source="admin", reference="one")
     assert result.awarded and result.total_xp == 1
-
-
-def _season_locked_elsewhere(pk) -> bool:
-    """Whether another connection finds the season row ``pk`` locked against an update."""
-    found = []
-
-    def probe():
-        try:
-            with transaction.atomic():
-                list(Season.objects.select_for_update(nowait=True).filter(pk=pk))
-            found.append(False)
-        except OperationalError:
-            found.append(True)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=probe)
-    thread.start()
-    thread.join()
-    return found == [True]
 
 
 @pytest.mark.django_db(transaction=True)

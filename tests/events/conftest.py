@@ -77,3 +77,16 @@ def match_payload(p1, p2, *, winner="p1", match_id=None, **overrides) -> dict:
     }
     data.update(overrides)
     return data
+
+
+@pytest.fixture
+def season(db):
+    """The active season of the match tests: 100 XP a tier, 10 coin tiers, the match challenges
+    (a module needing another shape overrides it)."""
+    from tests.battlepass.factories import SeasonFactory, coin_tiers
+    from tests.events.expectations import make_challenges
+
+    season = SeasonFactory(xp_per_tier=100, max_tier=10)
+    coin_tiers(season, 10)
+    make_challenges(season)
+    return season

@@ -21,14 +21,6 @@ from tests.events.conftest import match_payload
 from tests.events.expectations import assert_applied_once, make_challenges
 
 
-@pytest.fixture
-def season(db):
-    season = SeasonFactory(xp_per_tier=100, max_tier=10)
-    coin_tiers(season, 10)
-    make_challenges(season)
-    return season
-
-
 def _envelopes(matches):
     return [build_envelope("match.completed", m) for m in matches]
 

@@ -12,19 +12,10 @@ from events.models import DeadLetter, IngestedMatch, OutboxEvent
 from events.services import build_envelope
 from ranking.handlers import apply_match_ratings
 from ranking.models import MatchResult, PlayerRating
-from tests.battlepass.factories import SeasonFactory, coin_tiers
 from tests.events.conftest import match_payload
-from tests.events.expectations import assert_applied_once, make_challenges
+from tests.events.expectations import assert_applied_once
 
 URL = "/api/v1/matches/"
-
-
-@pytest.fixture
-def season(db):
-    season = SeasonFactory(xp_per_tier=100, max_tier=10)
-    coin_tiers(season, 10)
-    make_challenges(season)
-    return season
 
 
 def _post(client, data, callbacks):
